@@ -1,0 +1,41 @@
+# Two entry points, each self-sufficient on a fresh clone: `make main` and `make test`.
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: main test install sync-check readme bench
+
+# (Re)create the environment when it is missing or pyproject.toml changed.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# The main job: render spectrograms of every clip under the data root into data/spectrograms/.
+main: $(STAMP)
+	$(BIN)/gunshot-render "$$($(BIN)/python -c 'from gunshot_fastai.audio import data_root; print(data_root())')" --out data/spectrograms
+
+# Every test: the notebooks (nbdev-test) and the pytest suite (CLIs, subprocesses, real-data integration).
+test: $(STAMP)
+	$(BIN)/nbdev-test
+	$(BIN)/pytest -q
+
+readme: $(STAMP)
+	$(BIN)/python tools/make_readme.py
+
+# Fails if the notebooks are not clean, or the library or README is out of sync with them.
+sync-check: $(STAMP)
+	$(BIN)/nbdev-clean
+	$(BIN)/nbdev-export
+	$(BIN)/python tools/make_readme.py
+	@changed=$$(git status --porcelain -- nbs gunshot_fastai README.md); \
+	if [ -n "$$changed" ]; then \
+	  echo "Out of sync: nbdev-clean / nbdev-export / tools/make_readme.py changed these files:"; echo "$$changed"; \
+	  git --no-pager diff --stat -- nbs gunshot_fastai README.md; exit 1; \
+	fi; echo "notebooks clean; library and README in sync"
+
+bench: $(STAMP)
+	$(BIN)/python bench/render_throughput.py
