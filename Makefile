@@ -2,15 +2,16 @@
 SHELL := /bin/bash
 VENV  := .venv
 BIN   := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Named by pyproject.toml's content, not its mtime: nbdev-export rewrites the file without changing it.
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
 .PHONY: main test install sync-check readme bench
 
-# (Re)create the environment when it is missing or pyproject.toml changed.
-$(STAMP): pyproject.toml
+# (Re)create the environment when it is missing or pyproject.toml's content changed.
+$(STAMP):
 	@test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet -e ".[dev]"
-	@touch $(STAMP)
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
 
