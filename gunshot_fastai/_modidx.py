@@ -103,4 +103,17 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                         'gunshot_fastai.testing.noise': ('testing.html#noise', 'gunshot_fastai/testing.py'),
                                         'gunshot_fastai.testing.silence': ('testing.html#silence', 'gunshot_fastai/testing.py'),
                                         'gunshot_fastai.testing.tone': ('testing.html#tone', 'gunshot_fastai/testing.py'),
-                                        'gunshot_fastai.testing.write_clip': ('testing.html#write_clip', 'gunshot_fastai/testing.py')}}}
+                                        'gunshot_fastai.testing.write_clip': ('testing.html#write_clip', 'gunshot_fastai/testing.py')},
+            'gunshot_fastai.train': { 'gunshot_fastai.train.Stage': ('train.html#stage', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.WeightsMissing': ('train.html#weightsmissing', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train._checkpoint_state': ('train.html#_checkpoint_state', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.default_schedule': ('train.html#default_schedule', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.export_model': ('train.html#export_model', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.find_lr': ('train.html#find_lr', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.fit_stages': ('train.html#fit_stages', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.imagenet_weights': ('train.html#imagenet_weights', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.load_matching': ('train.html#load_matching', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.make_learner': ('train.html#make_learner', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.manifest_hash': ('train.html#manifest_hash', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.parse_schedule': ('train.html#parse_schedule', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.task_metrics': ('train.html#task_metrics', 'gunshot_fastai/train.py')}}}
