@@ -111,9 +111,12 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'gunshot_fastai.train.export_model': ('train.html#export_model', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.find_lr': ('train.html#find_lr', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.fit_stages': ('train.html#fit_stages', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.gunshot_train': ('train.html#gunshot_train', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.imagenet_weights': ('train.html#imagenet_weights', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.load_matching': ('train.html#load_matching', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.make_learner': ('train.html#make_learner', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.manifest_hash': ('train.html#manifest_hash', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.parse_schedule': ('train.html#parse_schedule', 'gunshot_fastai/train.py'),
-                                      'gunshot_fastai.train.task_metrics': ('train.html#task_metrics', 'gunshot_fastai/train.py')}}}
+                                      'gunshot_fastai.train.quick_subset': ('train.html#quick_subset', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.task_metrics': ('train.html#task_metrics', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train.train_task': ('train.html#train_task', 'gunshot_fastai/train.py')}}}
