@@ -27,11 +27,13 @@ test: $(STAMP)
 readme: $(STAMP)
 	$(BIN)/python tools/make_readme.py
 
-# Fails if the notebooks are not clean, or the library or README is out of sync with them.
+# Fails if the notebooks are not clean, the library or README is out of sync with them, or the library uses a
+# name its notebook only defined in a test cell (pyflakes on the generated modules).
 sync-check: $(STAMP)
 	$(BIN)/nbdev-clean
 	$(BIN)/nbdev-export
 	$(BIN)/python tools/make_readme.py
+	$(BIN)/python -m pyflakes gunshot_fastai tests bench tools
 	@changed=$$(git status --porcelain -- nbs gunshot_fastai README.md); \
 	if [ -n "$$changed" ]; then \
 	  echo "Out of sync: nbdev-clean / nbdev-export / tools/make_readme.py changed these files:"; echo "$$changed"; \

@@ -4,7 +4,7 @@
 install time). This does the part we need: markdown cells as they are, code cells as Python blocks with their
 text output, cells marked `#| hide` left out, nbdev directives stripped.
 """
-import json, sys
+import json
 from pathlib import Path
 
 def _is_hidden(src): return any(l.strip().replace(' ', '') in ('#|hide', '#|include:false') for l in src.splitlines())

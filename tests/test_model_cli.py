@@ -1,0 +1,71 @@
+"`gunshot-train` and `gunshot-predict` as real subprocesses, and an exported model loaded in a fresh Python process."
+import json, os, subprocess, sys
+from pathlib import Path
+import pytest
+from gunshot_fastai.testing import gunshot_like, tone, write_clip
+
+BIN = Path(sys.executable).parent
+
+def run(cmd, *args, env=None):
+    return subprocess.run([str(BIN/cmd), *map(str, args)], capture_output=True, text=True, timeout=900,
+                          env={**os.environ, **(env or {})})
+
+@pytest.fixture(scope='module')
+def quick_detector(tmp_path_factory):
+    out = tmp_path_factory.mktemp('models')/'detect.pkl'
+    r = run('gunshot-train', '--task', 'detect', '--quick', '--out', out)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return out, r.stdout
+
+@pytest.fixture
+def clips(tmp_path):
+    good = write_clip(tmp_path/'shot.flac', gunshot_like(at=0.4), 44_100)
+    hum = write_clip(tmp_path/'hum.ogg', tone(300), 22_050)
+    corrupt = tmp_path/'corrupt.wav'; corrupt.write_text('not audio at all')
+    return good, hum, corrupt
+
+def test_train_exports_model_and_description(quick_detector):
+    out, stdout = quick_detector
+    meta = json.loads(out.with_suffix('.json').read_text())
+    assert meta['task'] == 'detect' and meta['classes'] == ['gunshot', 'other']
+    assert meta['weights'] == 'none (resnet18)' and meta['pretrained_imagenet'] is False
+    assert {'valid_loss', 'accuracy', 'roc_auc_score'} <= set(meta['valid_metrics'])
+    assert len(meta['manifest_sha1']) == 40 and meta['quick'] is True
+    assert 'weights: none (resnet18)' in stdout and 'lr_find suggestions: valley' in stdout
+
+def test_fresh_process_loads_and_predicts(quick_detector, clips):
+    out, _ = quick_detector
+    code = ("import json, sys; from gunshot_fastai.predict import load_model; "
+            "m = load_model(sys.argv[1]); print(json.dumps(m.predict_file(sys.argv[2])))")
+    r = subprocess.run([sys.executable, '-c', code, str(out), str(clips[0])], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    pred = json.loads(r.stdout.strip().splitlines()[-1])
+    assert pred['label'] in ('gunshot', 'other')
+    assert abs(sum(pred['probabilities'].values()) - 1) < 1e-5
+    assert pred['probability'] == max(pred['probabilities'].values())
+
+def test_predict_json_reports_bad_files_and_goes_on(quick_detector, clips):
+    out, _ = quick_detector
+    good, hum, corrupt = clips
+    r = run('gunshot-predict', '--model', out, good, corrupt, hum, good.parent/'missing.wav', '--json')
+    assert r.returncode == 1, r.stderr[-2000:]
+    lines = [json.loads(l) for l in r.stdout.strip().splitlines()]
+    assert [Path(l['path']).name for l in lines] == ['shot.flac', 'corrupt.wav', 'hum.ogg', 'missing.wav']
+    assert 'label' in lines[0] and 'label' in lines[2]
+    assert 'cannot decode' in lines[1]['error'] and lines[3]['error'] == 'file not found'
+    assert run('gunshot-predict', '--model', out, good, hum).returncode == 0
+
+def test_predict_refuses_what_is_not_a_model(tmp_path, clips):
+    fake = tmp_path/'fake.pkl'; fake.write_text('not a model')
+    r = run('gunshot-predict', '--model', fake, clips[0])
+    assert r.returncode == 2 and 'cannot load as a fastai learner' in r.stderr
+    r = run('gunshot-predict', '--model', tmp_path/'absent.pkl', clips[0])
+    assert r.returncode == 2 and 'model file not found' in r.stderr
+
+def test_train_usage_errors(tmp_path):
+    r = run('gunshot-train', '--task', 'birds', '--out', tmp_path/'x.pkl')
+    assert r.returncode == 2 and "invalid choice: 'birds'" in r.stderr
+    r = run('gunshot-train', '--task', 'detect', '--quick', '--weights', 'imagenet', '--out', tmp_path/'x.pkl',
+            env={'TORCH_HOME': str(tmp_path/'empty_torch_home')})
+    assert r.returncode == 1 and 'resnet18-f37072fd.pth' in r.stderr and "weights='none'" in r.stderr
+    assert not (tmp_path/'x.pkl').exists()
