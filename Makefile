@@ -5,7 +5,7 @@ BIN   := $(VENV)/bin
 # Named by pyproject.toml's content, not its mtime: nbdev-export rewrites the file without changing it.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: main test install sync-check readme bench
+.PHONY: main render test install sync-check readme bench
 
 # (Re)create the environment when it is missing or pyproject.toml's content changed.
 $(STAMP):
@@ -15,8 +15,16 @@ $(STAMP):
 
 install: $(STAMP)
 
-# The main job: render spectrograms of every clip under the data root into data/spectrograms/.
+# The main job: train the detector on the default data root (models/detect.pkl), then predict a gunshot clip from
+# its validation fold, which it never trained on.
+VALID_GUNSHOT = $(BIN)/python -c "from gunshot_fastai.data import task_frame; d = task_frame('detect'); \
+	print(d[(d.fold == 1) & (d.label == 'gunshot')].path.iloc[0])" | tail -n 1
 main: $(STAMP)
+	$(BIN)/gunshot-train --task detect --out models/detect.pkl
+	$(BIN)/gunshot-predict --model models/detect.pkl --json "$$($(VALID_GUNSHOT))"
+
+# Render spectrograms of every clip under the data root into data/spectrograms/ (the images training reads).
+render: $(STAMP)
 	$(BIN)/gunshot-render "$$($(BIN)/python -c 'from gunshot_fastai.audio import data_root; print(data_root())')" --out data/spectrograms
 
 # Every test: the notebooks (nbdev-test) and the pytest suite (CLIs, subprocesses, real-data integration).
