@@ -28,6 +28,11 @@ render: $(STAMP)
 	$(BIN)/gunshot-render "$$($(BIN)/python -c 'from gunshot_fastai.audio import data_root; print(data_root())')" --out data/spectrograms
 
 # Every test: the notebooks (nbdev-test) and the pytest suite (CLIs, subprocesses, real-data integration).
+# One OpenMP/BLAS thread per process: nbdev-test runs two notebooks at once (one per core), and a process that has
+# started an OpenMP thread pool and then forks (the renderer's workers) can segfault in the child (seen once in CI).
+test: export OMP_NUM_THREADS = 1
+test: export MKL_NUM_THREADS = 1
+test: export OPENBLAS_NUM_THREADS = 1
 test: $(STAMP)
 	$(BIN)/nbdev-test
 	$(BIN)/pytest -q
