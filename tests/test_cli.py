@@ -4,12 +4,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from PIL import Image
-from gunshot_fastai.testing import gunshot_like, write_clip
+from gunshot_fastai.testing import gunshot_like, write_clip, run_cli
 
 RENDER = Path(sys.executable).parent/'gunshot-render'
 
-def run_render(*args):
-    return subprocess.run([str(RENDER), *map(str, args)], capture_output=True, text=True, timeout=300)
+def run_render(*args): return run_cli('gunshot-render', *args, timeout=300)
 
 def pngs(folder): return sorted(Path(folder).rglob('*.png'))
 

@@ -1,14 +1,8 @@
 "`gunshot-train` and `gunshot-predict` as real subprocesses, and an exported model loaded in a fresh Python process."
-import json, os, subprocess, sys
+import json, subprocess, sys
 from pathlib import Path
 import pytest
-from gunshot_fastai.testing import gunshot_like, tone, write_clip
-
-BIN = Path(sys.executable).parent
-
-def run(cmd, *args, env=None):
-    return subprocess.run([str(BIN/cmd), *map(str, args)], capture_output=True, text=True, timeout=900,
-                          env={**os.environ, **(env or {})})
+from gunshot_fastai.testing import gunshot_like, tone, write_clip, run_cli as run
 
 @pytest.fixture(scope='module')
 def quick_detector(tmp_path_factory):
