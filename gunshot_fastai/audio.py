@@ -18,8 +18,8 @@ from librosa.onset import onset_strength, onset_detect
 
 # %% auto #0
 __all__ = ['AUDIO_EXTS', 'DEFAULT_SR', 'SILENCE_PEAK', 'ONSET_HOP', 'project_root', 'data_root', 'FileProblem', 'AudioError',
-           'audio_file_stat', 'load_audio', 'normalise', 'stft_power', 'onsets', 'main_onset', 'align_onset',
-           'frame_windows']
+           'wav_shortfall', 'audio_file_stat', 'load_audio', 'normalise', 'stft_power', 'onsets', 'main_onset',
+           'align_onset', 'frame_windows']
 
 # %% ../nbs/00_audio.ipynb #b6183fc5
 def project_root(start=None) -> Path:
@@ -50,7 +50,7 @@ class AudioError(FileProblem):
     "A file that cannot be used as audio."
 
 # %% ../nbs/00_audio.ipynb #16c79cc2
-def _wav_shortfall(path:Path) -> int:
+def wav_shortfall(path:Path) -> int:
     "Bytes missing from a RIFF/WAVE file's data chunk (0 when complete or not a WAV)."
     size = path.stat().st_size
     with open(path, 'rb') as f:
@@ -89,7 +89,7 @@ def load_audio(path, sr:int=DEFAULT_SR, # target sample rate (Hz)
         raise AudioError(path, f"cannot decode as audio, corrupt or truncated ({e})") from None
     if len(y) == 0: raise AudioError(path, "contains no audio samples (empty or truncated)")
     if len(y) < declared: raise AudioError(path, f"truncated: header declares {declared} frames, only {len(y)} decode")
-    if path.suffix.lower() == '.wav' and (missing := _wav_shortfall(path)):
+    if path.suffix.lower() == '.wav' and (missing := wav_shortfall(path)):
         raise AudioError(path, f"truncated: {missing} bytes of sample data missing")
     if not np.isfinite(y).all(): raise AudioError(path, f"{(~np.isfinite(y)).sum()} NaN/inf samples")
     y = y.mean(axis=1) if y.shape[1] > 1 else y[:, 0]
@@ -114,7 +114,7 @@ def normalise(y:np.ndarray, how:str='peak', # 'peak', 'rms' or 'none'
 def _hann(n_fft:int) -> torch.Tensor: return torch.hann_window(n_fft)
 
 def stft_power(y:np.ndarray, n_fft:int, hop_length:int) -> np.ndarray:
-    "|STFT|² of `y` (n_fft/2+1 × frames), framed as `librosa.stft` frames it (centred, Hann, zero-padded)."
+    "|STFT|² of `y` (n_fft/2+1 × frames; a batch of signals as rows gives one per row), framed as `librosa.stft` frames it."
     spec = torch.stft(torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)), n_fft, hop_length,
                       window=_hann(n_fft), center=True, pad_mode='constant', return_complex=True)
     return (spec.real**2 + spec.imag**2).numpy()

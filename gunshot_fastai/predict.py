@@ -4,14 +4,17 @@
 
 # %% ../nbs/05_predict.ipynb #a3892c15
 from __future__ import annotations
-import sys
+import sys, threading
 from json import dumps
 from pathlib import Path
 from typing import Annotated, Iterator
+import numpy as np
+import torch
 from fastcore.script import call_parse
 from fastai.learner import Learner, load_learner
+from fastai.torch_core import TensorImage
 from .audio import AudioError, FileProblem
-from .spectrogram import SpecConfig, clip_image
+from .spectrogram import SpecConfig, clip_spectrogram, spec_rgb
 
 # %% auto #0
 __all__ = ['ModelError', 'AudioModel', 'load_model', 'predict_file', 'gunshot_predict']
@@ -30,6 +33,7 @@ class AudioModel:
             raise ModelError(path, f"mismatched model: its network predicts {list(learn.dls.vocab)}, its description says {self.meta['classes']}")
         self.spec = SpecConfig.from_dict(self.meta['spec'])
         self.learn.model.eval()
+        self._forward = threading.Lock()  # one forward pass at a time when threads share the model
 
     @classmethod
     def load(cls, path) -> AudioModel:
@@ -45,13 +49,27 @@ class AudioModel:
     @property
     def classes(self) -> list[str]: return list(self.meta['classes'])
 
+    @property
+    def target(self) -> str|None:
+        "The class a detector looks for: the stored threshold's class, else 'gunshot' if the model has one."
+        return (self.meta.get('threshold') or {}).get('class') or ('gunshot' if 'gunshot' in self.classes else None)
+
+    @property
+    def threshold(self) -> float:
+        "Decision threshold on the target class's probability: the one stored with the model, else 0.5."
+        return float((self.meta.get('threshold') or {}).get('value', 0.5))
+
+    def probabilities(self, db:np.ndarray) -> np.ndarray:
+        "Class probabilities (batch × classes) of a batch of log-mel spectrograms made with `self.spec`."
+        x = TensorImage(torch.from_numpy(spec_rgb(db, self.spec)).permute(0, 3, 1, 2))
+        x = self.learn.dls.valid.after_batch(x)  # the validation transforms: to float, normalise; no augmentation
+        with self._forward, torch.inference_mode(): return self.learn.loss_func.activation(self.learn.model(x)).numpy()
+
     def predict_file(self, path) -> dict:
         "Classify one audio file: its path, the predicted label, that label's probability, and every class's."
-        img = clip_image(path, self.spec)
-        with self.learn.no_bar(), self.learn.no_logging():
-            label, _, probs = self.learn.predict(img)
-        probs = probs.tolist()
-        return {'path': str(path), 'label': str(label), 'probability': max(probs),
+        probs = self.probabilities(clip_spectrogram(path, self.spec)[None])[0].tolist()
+        best = int(np.argmax(probs))
+        return {'path': str(path), 'label': self.classes[best], 'probability': probs[best],
                 'probabilities': dict(zip(self.classes, probs))}
 
     def predict_files(self, paths) -> Iterator[dict]:

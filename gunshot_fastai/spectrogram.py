@@ -14,7 +14,8 @@ from PIL import Image
 from .audio import DEFAULT_SR, load_audio, normalise, align_onset, stft_power
 
 # %% auto #0
-__all__ = ['RENDER_VERSION', 'SpecConfig', 'mel_filters', 'log_mel', 'db_to_unit', 'spec_image', 'clip_spectrogram', 'clip_image']
+__all__ = ['RENDER_VERSION', 'SpecConfig', 'mel_filters', 'log_mel', 'db_to_unit', 'spec_rgb', 'spec_image', 'clip_spectrogram',
+           'clip_image']
 
 # %% ../nbs/01_spectrogram.ipynb #a18dd171
 RENDER_VERSION = 1  # bump when the rendering code changes its output, so old caches are not reused
@@ -76,7 +77,7 @@ def mel_filters(cfg:SpecConfig) -> np.ndarray:
     return librosa.filters.mel(sr=cfg.sr, n_fft=cfg.n_fft, n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=cfg.fmax)
 
 def log_mel(y:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
-    "Log-mel power spectrogram of `y` in dB (n_mels × frames)."
+    "Log-mel power spectrogram of `y` in dB (n_mels × frames), or of each row of a batch of equal-length signals."
     power = stft_power(y, cfg.n_fft, cfg.hop_length)
     return librosa.power_to_db(mel_filters(cfg) @ power, ref=1.0, amin=1e-10, top_db=None)
 
@@ -85,16 +86,24 @@ def log_mel(y:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
 def _colour_table(cmap:str) -> np.ndarray:
     return (colormaps[cmap](np.linspace(0, 1, 256))[:, :3]*255).round().astype(np.uint8)
 
+def _levels(db:np.ndarray, cfg:SpecConfig, per_image:bool=False) -> np.ndarray:
+    "Colour indices 0..255, flipped so the lowest band is the bottom row."
+    return (db_to_unit(db, cfg, per_image)[..., ::-1, :]*255).round().astype(np.uint8)
+
 def db_to_unit(db:np.ndarray, cfg:SpecConfig=SpecConfig(), per_image:bool=False) -> np.ndarray:
     "Levels scaled to [0, 1]: on the config's fixed dB range, or on this image's own min–max when `per_image`."
     lo, hi = (db.min(), db.max()) if per_image else (cfg.db_min, cfg.db_max)
     return np.clip((db - lo)/max(hi - lo, 1e-6), 0, 1)
 
+def spec_rgb(db:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
+    "RGB pixels (uint8, … × height × width × 3) of one log-mel spectrogram or a batch of them, on the fixed dB range."
+    return _colour_table(cfg.cmap)[_levels(db, cfg)]
+
 def spec_image(db:np.ndarray, cfg:SpecConfig=SpecConfig(), per_image:bool=False,
                palette:bool=False # a palette image (compact on disk) instead of RGB
               ) -> Image.Image:
     "A colour image of a log-mel spectrogram: time left to right, low frequencies at the bottom."
-    idx = (db_to_unit(db, cfg, per_image)[::-1]*255).round().astype(np.uint8)
+    idx = _levels(db, cfg, per_image)
     if not palette: return Image.fromarray(_colour_table(cfg.cmap)[idx])
     img = Image.fromarray(idx, mode='P')
     img.putpalette(_colour_table(cfg.cmap).tobytes())

@@ -122,26 +122,27 @@ def parse_schedule(spec:str) -> list[Stage]:
                             float(f[2]) if f[2] else None, float(f[3]) if f[3] else 1.))
     return stages
 
-def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', patience:int=5,
+def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', patience:int|None=None, keep:str='last',
                log='train_log.csv', plot_dir=None, lr_find_its:int=100) -> pd.DataFrame:
-    "Train `learn` through `stages`, keeping each stage's best epoch; returns one row of metrics per stage."
+    "Train `learn` through `stages`, keeping each stage's last or best epoch (`keep`), with early stopping after `patience` epochs if given; one row of metrics per stage."
+    if keep not in ('last', 'best'): raise ValueError(f"keep must be 'last' or 'best', not {keep!r}")
     rows = []
     for i, st in enumerate(stages, 1):
         if st.groups is None: learn.unfreeze()
         else: learn.freeze_to(-st.groups)
         lr = st.lr if st.lr is not None else find_lr(learn, plot_dir and Path(plot_dir)/f'lr_find_stage{i}.png', lr_find_its)['valley']
         t0 = time.perf_counter()
-        learn.fit_one_cycle(st.epochs, slice(lr/st.lr_div, lr) if st.lr_div != 1 else lr,
-                            cbs=[SaveModelCallback(monitor=monitor, fname=f'stage{i}'),
-                                 EarlyStoppingCallback(monitor=monitor, patience=patience),
-                                 CSVLogger(fname=log, append=i > 1)])
+        cbs = [SaveModelCallback(monitor=monitor, fname=f'stage{i}', at_end=keep == 'last'), CSVLogger(fname=log, append=i > 1)]
+        if patience: cbs.append(EarlyStoppingCallback(monitor=monitor, patience=patience))
+        learn.fit_one_cycle(st.epochs, slice(lr/st.lr_div, lr) if st.lr_div != 1 else lr, cbs=cbs)
         seconds = time.perf_counter() - t0
         hist = pd.DataFrame(learn.recorder.values, columns=learn.recorder.metric_names[1:-1])  # this fit's epochs
         best = hist[monitor].idxmin() if 'loss' in monitor else hist[monitor].idxmax()
+        kept = best if keep == 'best' else len(hist) - 1
         trainable = sum(p.numel() for p in learn.model.parameters() if p.requires_grad)
         rows.append({'stage': i, 'trains': 'all' if st.groups is None else f'last {st.groups} group(s)',
                      'trainable_params': trainable, 'lr': lr, 'lr_range': f'{lr/st.lr_div:.1e}..{lr:.1e}',
-                     'epochs_run': len(hist), 'best_epoch': int(best) + 1, **hist.loc[best].to_dict(),
+                     'epochs_run': len(hist), 'best_epoch': int(best) + 1, 'kept_epoch': int(kept) + 1, **hist.loc[kept].to_dict(),
                      'seconds': round(seconds, 1), 'seconds_per_epoch': round(seconds/max(len(hist), 1), 2)})
     return pd.DataFrame(rows)
 
@@ -168,7 +169,8 @@ def quick_subset(df:pd.DataFrame, per_class:int=40, seed:int=0) -> pd.DataFrame:
 
 def train_task(task:str, out, root=None, arch:str='resnet18', weights:str='none', schedule:list[Stage]=None,
                epochs:int=30, quick:bool=False, valid_fold:int=1, split:str='blocked', bs:int=64, mixup:bool=False,
-               seed:int=0, spec:SpecConfig=TRAIN_SPEC, monitor:str='valid_loss', patience:int=8) -> tuple[Learner, dict]:
+               seed:int=0, spec:SpecConfig=TRAIN_SPEC, monitor:str='valid_loss', patience:int|None=None,
+               keep:str='last') -> tuple[Learner, dict]:
     "Train `task` and export it to `out`; returns the learner and the metadata exported with it."
     set_seed(seed, reproducible=True)
     df = task_frame(task, root, split=split, seed=seed)
@@ -185,7 +187,7 @@ def train_task(task:str, out, root=None, arch:str='resnet18', weights:str='none'
     print(f"lr_find suggestions: valley {lrs['valley']:.2e}, slide {lrs['slide']:.2e}")
     stages = list(schedule or default_schedule(weights, 4 if quick else epochs))
     if stages[0].lr is None: stages[0] = Stage(stages[0].epochs, stages[0].groups, lrs['valley'], stages[0].lr_div)
-    table = fit_stages(learn, stages, monitor, patience, plot_dir=work, lr_find_its=its)
+    table = fit_stages(learn, stages, monitor, patience, keep, plot_dir=work, lr_find_its=its)
     table.to_csv(work/'stages.csv', index=False)
     names = ['valid_loss'] + [m.name for m in learn.metrics]
     meta = {'task': task, 'classes': list(dls.vocab), 'spec': spec.to_dict(), 'arch': arch, 'weights': learn.weights_used,
@@ -212,13 +214,15 @@ def gunshot_train(
     fold:int=1, # fold to validate on
     split:Annotated[str, "fold scheme for gun and category", {'choices': ['blocked', 'random']}]='blocked',
     mixup:bool=False, # mixup augmentation
+    patience:int=None, # stop a stage after this many epochs without a better validation loss (default: never)
+    keep:Annotated[str, "which epoch each stage keeps", {'choices': ['last', 'best']}]='last',
     seed:int=0, # random seed
 ):
     "Train a spectrogram ResNet on a task and export it."
     try:
         _, meta = train_task(task, out, root=data, arch=arch, weights=weights, epochs=epochs, quick=quick,
                              schedule=parse_schedule(schedule) if schedule else None, valid_fold=fold, split=split,
-                             bs=bs, mixup=mixup, seed=seed)
+                             bs=bs, mixup=mixup, seed=seed, patience=patience, keep=keep)
     except (FileNotFoundError, ValueError) as e: raise CliError(str(e)) from None
     print(pd.DataFrame(meta['stages']).to_string(index=False))
     print(f"validation (fold {fold}): " + ', '.join(f"{k} {v:.4f}" for k, v in meta['valid_metrics'].items()))
