@@ -69,8 +69,13 @@ class AudioModel:
         "Classify one audio file: its path, the predicted label, that label's probability, and every class's."
         probs = self.probabilities(clip_spectrogram(path, self.spec)[None])[0].tolist()
         best = int(np.argmax(probs))
-        return {'path': str(path), 'label': self.classes[best], 'probability': probs[best],
-                'probabilities': dict(zip(self.classes, probs))}
+        out = {'path': str(path), 'label': self.classes[best], 'probability': probs[best],
+               'probabilities': dict(zip(self.classes, probs))}
+        if 'threshold' in self.meta:  # a stored detection threshold decides whether it is the target class
+            t = self.classes.index(self.target)
+            best = t if probs[t] >= self.threshold else max((i for i in range(len(probs)) if i != t), key=probs.__getitem__)
+            out.update(label=self.classes[best], probability=probs[best], threshold=self.threshold)
+        return out
 
     def predict_files(self, paths) -> Iterator[dict]:
         "Classify each file in turn; a bad file yields `{'path', 'error'}` and the rest go on."
