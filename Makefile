@@ -46,12 +46,13 @@ sync-check: $(STAMP)
 	$(BIN)/nbdev-clean
 	$(BIN)/nbdev-export
 	$(BIN)/python tools/make_readme.py
-	$(BIN)/python -m pyflakes gunshot_fastai tests bench tools
+	$(BIN)/python -m pyflakes gunshot_fastai tests tools
 	@changed=$$(git status --porcelain -- nbs gunshot_fastai README.md); \
 	if [ -n "$$changed" ]; then \
 	  echo "Out of sync: nbdev-clean / nbdev-export / tools/make_readme.py changed these files:"; echo "$$changed"; \
 	  git --no-pager diff --stat -- nbs gunshot_fastai README.md; exit 1; \
 	fi; echo "notebooks clean; library and README in sync"
 
+# Speed and memory on this machine (rendering, training steps, inference, scanning, serving) → BENCHMARKS.md.
 bench: $(STAMP)
-	$(BIN)/python bench/render_throughput.py
+	$(BIN)/gunshot-bench $$(test -f models/detect.pkl && echo --model models/detect.pkl)

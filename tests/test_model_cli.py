@@ -63,3 +63,22 @@ def test_train_usage_errors(tmp_path):
             env={'TORCH_HOME': str(tmp_path/'empty_torch_home')})
     assert r.returncode == 1 and 'resnet18-f37072fd.pth' in r.stderr and "weights='none'" in r.stderr
     assert not (tmp_path/'x.pkl').exists()
+
+def test_evaluate_scores_the_validation_fold_and_stores_a_threshold(quick_detector, clips, tmp_path):
+    import shutil
+    model = tmp_path/'detect.pkl'
+    shutil.copy(quick_detector[0], model); shutil.copy(quick_detector[0].with_suffix('.json'), model.with_suffix('.json'))
+    r = run('gunshot-evaluate', '--model', model, '--out', tmp_path/'eval', '--save-threshold')
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    m = json.loads((tmp_path/'eval'/'metrics.json').read_text())
+    meta = json.loads(model.with_suffix('.json').read_text())
+    assert m['clips'] == meta['valid_clips'] and set(m['classes']) == {'gunshot', 'other'}
+    t = m['detection']['threshold_for_fnr']
+    assert t['fnr'] <= 0.01 and meta['threshold']['value'] == t['value'] and meta['threshold']['class'] == 'gunshot'
+    per_source = (tmp_path/'eval'/'per_source.csv').read_text()
+    assert 'kaggle_8guns' in per_source and 'esc50' in per_source
+    for f in ('roc_pr.png', 'confusion.png', 'top_losses.png', 'predictions.csv'): assert (tmp_path/'eval'/f).is_file()
+    r = run('gunshot-predict', '--model', model, clips[0], '--json')
+    pred = json.loads(r.stdout.strip().splitlines()[-1])
+    assert pred['threshold'] == t['value']
+    assert pred['label'] == ('gunshot' if pred['probabilities']['gunshot'] >= t['value'] else 'other')
