@@ -148,7 +148,7 @@ def task_frame(task:str, root=None, n_folds:int=5, split:str='blocked', # 'block
         return df
     guns = m[m.dataset == 'kaggle_8guns']
     df = pd.DataFrame({'path': guns.path, 'label': guns[task], 'group': guns.group.astype(str),
-                       'dataset': guns.dataset}).reset_index(drop=True)
+                       'dataset': guns.dataset, 'category': guns.category}).reset_index(drop=True)
     by = guns.gun.to_numpy()  # blocks follow each gun's own numbering, for both tasks
     folds = (blocked_folds(by, df.group.map(_kaggle_order), n_folds) if split == 'blocked'
              else random_folds(by, n_folds, seed))

@@ -65,6 +65,11 @@ class AudioModel:
         x = self.learn.dls.valid.after_batch(x)  # the validation transforms: to float, normalise; no augmentation
         with self._forward, torch.inference_mode(): return self.learn.loss_func.activation(self.learn.model(x)).numpy()
 
+    def image_probabilities(self, df, bs:int=64) -> np.ndarray:
+        "Class probabilities (rows × classes) of the cached spectrogram images in `df.image`, through fastai's test `DataLoader`."
+        with self.learn.no_bar(), self.learn.no_logging():
+            return self.learn.get_preds(dl=self.learn.dls.test_dl(df, bs=bs))[0].numpy()
+
     def predict_file(self, path) -> dict:
         "Classify one audio file: its path, the predicted label, that label's probability, and every class's."
         probs = self.probabilities(clip_spectrogram(path, self.spec)[None])[0].tolist()
@@ -84,12 +89,16 @@ class AudioModel:
             except AudioError as e: yield {'path': str(p), 'error': e.problem}
 
 def load_model(path) -> AudioModel:
-    "Load a model exported by `gunshot_fastai.train`."
+    "Load a model exported by `gunshot_fastai.train`, or a two-stage hierarchy (a directory with a `manifest.json`)."
+    path = Path(path)
+    if path.is_dir() and (path/'manifest.json').is_file():
+        from gunshot_fastai.hierarchy import HierarchicalModel  # built on this module, so imported when needed
+        return HierarchicalModel.load(path)
     return AudioModel.load(path)
 
 def predict_file(model, path) -> dict:
     "Classify the audio file at `path` with `model` (an `AudioModel` or the path of an exported model)."
-    return (model if isinstance(model, AudioModel) else load_model(model)).predict_file(path)
+    return (load_model(model) if isinstance(model, (str, Path)) else model).predict_file(path)
 
 # %% ../nbs/05_predict.ipynb #98edd288
 @call_parse

@@ -170,10 +170,11 @@ def quick_subset(df:pd.DataFrame, per_class:int=40, seed:int=0) -> pd.DataFrame:
 def train_task(task:str, out, root=None, arch:str='resnet18', weights:str='none', schedule:list[Stage]=None,
                epochs:int=30, quick:bool=False, valid_fold:int=1, split:str='blocked', bs:int=64, mixup:bool=False,
                seed:int=0, spec:SpecConfig=TRAIN_SPEC, monitor:str='valid_loss', patience:int|None=None,
-               keep:str='last') -> tuple[Learner, dict]:
-    "Train `task` and export it to `out`; returns the learner and the metadata exported with it."
+               keep:str='last', subset:dict=None) -> tuple[Learner, dict]:
+    "Train `task` (only its rows matching `subset`, e.g. {'category': 'rifle'}, if given) and export it to `out`; returns the learner and its metadata."
     set_seed(seed, reproducible=True)
     df = task_frame(task, root, split=split, seed=seed)
+    for column, value in (subset or {}).items(): df = df[df[column] == value].reset_index(drop=True)
     if quick: df = quick_subset(df, seed=seed)
     df = with_images(df, spec)
     dls = task_dataloaders(df, valid_fold, bs=16 if quick else bs, seed=seed)
@@ -190,7 +191,7 @@ def train_task(task:str, out, root=None, arch:str='resnet18', weights:str='none'
     table = fit_stages(learn, stages, monitor, patience, keep, plot_dir=work, lr_find_its=its)
     table.to_csv(work/'stages.csv', index=False)
     names = ['valid_loss'] + [m.name for m in learn.metrics]
-    meta = {'task': task, 'classes': list(dls.vocab), 'spec': spec.to_dict(), 'arch': arch, 'weights': learn.weights_used,
+    meta = {'task': task, 'subset': subset, 'classes': list(dls.vocab), 'spec': spec.to_dict(), 'arch': arch, 'weights': learn.weights_used,
             'pretrained_imagenet': weights == 'imagenet', 'quick': quick, 'valid_fold': valid_fold, 'split': split,
             'seed': seed, 'train_clips': len(dls.train_ds), 'valid_clips': len(dls.valid_ds),
             'manifest_sha1': manifest_hash(df), 'lr_find': lrs, 'stages': table.to_dict('records'),
