@@ -18,8 +18,8 @@ from librosa.onset import onset_strength, onset_detect
 
 # %% auto #0
 __all__ = ['AUDIO_EXTS', 'DEFAULT_SR', 'SILENCE_PEAK', 'ONSET_HOP', 'project_root', 'data_root', 'FileProblem', 'AudioError',
-           'wav_shortfall', 'audio_file_stat', 'load_audio', 'normalise', 'stft_power', 'onsets', 'main_onset',
-           'align_onset', 'frame_windows']
+           'wav_shortfall', 'audio_file_stat', 'load_audio', 'normalise_gain', 'normalise', 'stft_power', 'onsets',
+           'main_onset', 'align_onset', 'frame_windows']
 
 # %% ../nbs/00_audio.ipynb #b6183fc5
 def project_root(start=None) -> Path:
@@ -98,16 +98,20 @@ def load_audio(path, sr:int=DEFAULT_SR, # target sample rate (Hz)
     return np.ascontiguousarray(y, dtype=np.float32)
 
 # %% ../nbs/00_audio.ipynb #e7cbe3a8
-def normalise(y:np.ndarray, how:str='peak', # 'peak', 'rms' or 'none'
-              level_db:float=None # target in dBFS; default 0 for peak, -20 for rms
-             ) -> np.ndarray:
-    "Scale `y` so its peak (or RMS) sits at `level_db` dBFS; silence is returned unchanged."
-    if how == 'none': return y
+def normalise_gain(y:np.ndarray, how:str='peak', # 'peak', 'rms' or 'none'
+                   level_db:float=None # target in dBFS; default 0 for peak, -20 for rms
+                  ) -> float:
+    "The factor that puts `y`'s peak (or RMS) at `level_db` dBFS; 1 for silence or `how='none'`."
+    if how == 'none': return 1.
     if how not in ('peak', 'rms'): raise ValueError(f"normalise: how must be 'peak', 'rms' or 'none', not {how!r}")
     level = np.abs(y).max() if how == 'peak' else np.sqrt(np.mean(np.square(y, dtype=np.float64)))
-    if level < SILENCE_PEAK: return y
-    target = 10**((level_db if level_db is not None else (0. if how == 'peak' else -20.))/20)
-    return (y*(target/level)).astype(np.float32)
+    if level < SILENCE_PEAK: return 1.
+    return float(10**((level_db if level_db is not None else (0. if how == 'peak' else -20.))/20)/level)
+
+def normalise(y:np.ndarray, how:str='peak', level_db:float=None) -> np.ndarray:
+    "Scale `y` so its peak (or RMS) sits at `level_db` dBFS (see `normalise_gain`); silence is returned unchanged."
+    gain = normalise_gain(y, how, level_db)
+    return y if gain == 1. else (y*gain).astype(np.float32)
 
 # %% ../nbs/00_audio.ipynb #6cdb78fd
 @lru_cache(maxsize=8)

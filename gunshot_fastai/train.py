@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_train.ipynb #40de3f57
 from __future__ import annotations
-import hashlib, json, tempfile, time, urllib.error
+import hashlib, json, shlex, sys, tempfile, time, urllib.error
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -170,7 +170,7 @@ def quick_subset(df:pd.DataFrame, per_class:int=40, seed:int=0) -> pd.DataFrame:
 def train_task(task:str, out, root=None, arch:str='resnet18', weights:str='none', schedule:list[Stage]=None,
                epochs:int=30, quick:bool=False, valid_fold:int=1, split:str='blocked', bs:int=64, mixup:bool=False,
                seed:int=0, spec:SpecConfig=TRAIN_SPEC, monitor:str='valid_loss', patience:int|None=None,
-               keep:str='last', subset:dict=None) -> tuple[Learner, dict]:
+               keep:str='last', subset:dict=None, command:str=None) -> tuple[Learner, dict]:
     "Train `task` (only its rows matching `subset`, e.g. {'category': 'rifle'}, if given) and export it to `out`; returns the learner and its metadata."
     set_seed(seed, reproducible=True)
     df = task_frame(task, root, split=split, seed=seed)
@@ -196,7 +196,8 @@ def train_task(task:str, out, root=None, arch:str='resnet18', weights:str='none'
             'seed': seed, 'train_clips': len(dls.train_ds), 'valid_clips': len(dls.valid_ds),
             'manifest_sha1': manifest_hash(df), 'lr_find': lrs, 'stages': table.to_dict('records'),
             'valid_metrics': {n: float(v) for n, v in zip(names, learn.validate())},
-            'library_version': gunshot_fastai.__version__, 'trained_at': time.strftime('%Y-%m-%dT%H:%M:%S%z')}
+            'library_version': gunshot_fastai.__version__, 'trained_at': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+            'command': command}
     export_model(learn, out, meta)
     return learn, meta
 
@@ -223,7 +224,8 @@ def gunshot_train(
     try:
         _, meta = train_task(task, out, root=data, arch=arch, weights=weights, epochs=epochs, quick=quick,
                              schedule=parse_schedule(schedule) if schedule else None, valid_fold=fold, split=split,
-                             bs=bs, mixup=mixup, seed=seed, patience=patience, keep=keep)
+                             bs=bs, mixup=mixup, seed=seed, patience=patience, keep=keep,
+                             command=shlex.join(['gunshot-train', *sys.argv[1:]]))
     except (FileNotFoundError, ValueError) as e: raise CliError(str(e)) from None
     print(pd.DataFrame(meta['stages']).to_string(index=False))
     print(f"validation (fold {fold}): " + ', '.join(f"{k} {v:.4f}" for k, v in meta['valid_metrics'].items()))

@@ -2,17 +2,22 @@
 
 `nbdev-readme` renders through Quarto, which cannot be installed offline (its PyPI package downloads the binary at
 install time). This does the part we need: markdown cells as they are, code cells as Python blocks with their
-text output, cells marked `#| hide` left out, nbdev directives stripped.
+text output (Markdown output as it is), cells marked `#| hide` left out, the code of cells marked `#| echo: false`
+left out but their output kept, nbdev directives stripped.
 """
 import json
 from pathlib import Path
 
 def _is_hidden(src): return any(l.strip().replace(' ', '') in ('#|hide', '#|include:false') for l in src.splitlines())
 
-def _text_outputs(cell):
+def _no_echo(src): return any(l.strip().replace(' ', '') == '#|echo:false' for l in src.splitlines())
+
+def _outputs(cell):
+    "Each output as Markdown: Markdown as it is, text in a code block."
     for o in cell.get('outputs', []):
+        if 'text/markdown' in o.get('data', {}): yield ''.join(o['data']['text/markdown']).rstrip(); continue
         text = o.get('text') or o.get('data', {}).get('text/plain')
-        if text: yield ''.join(text).rstrip()
+        if text: yield f"```\n{''.join(text).rstrip()}\n```"
 
 def readme(nb_path:Path) -> str:
     parts = []
@@ -21,8 +26,8 @@ def readme(nb_path:Path) -> str:
         if cell['cell_type'] == 'markdown': parts.append(src.strip()); continue
         if cell['cell_type'] != 'code' or _is_hidden(src): continue
         code = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith('#|')).strip()
-        if code: parts.append(f"```python\n{code}\n```")
-        parts += [f"```\n{t}\n```" for t in _text_outputs(cell)]
+        if code and not _no_echo(src): parts.append(f"```python\n{code}\n```")
+        parts += list(_outputs(cell))
     return '\n\n'.join(parts) + '\n'
 
 if __name__ == '__main__':
