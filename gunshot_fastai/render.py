@@ -22,6 +22,8 @@ from .spectrogram import SpecConfig, clip_image
 __all__ = ['atomic_write', 'find_audio', 'cache_folder', 'image_path', 'RenderReport', 'render', 'gunshot_render']
 
 # %% ../nbs/02_render.ipynb #e30fe857
+_UMASK = os.umask(0o022); os.umask(_UMASK)  # the process's umask, read once (reading it means setting it)
+
 @contextmanager
 def atomic_write(dest):
     "Open a temporary file beside `dest` for binary writing; it replaces `dest` only if the block finishes without error."
@@ -30,6 +32,7 @@ def atomic_write(dest):
     f = tempfile.NamedTemporaryFile('wb', dir=dest.parent, prefix=f'.{dest.name}.', suffix='.tmp', delete=False)
     try:
         with f: yield f
+        os.chmod(f.name, 0o666 & ~_UMASK)  # the permissions a plain open() gives, not the temporary file's private 0600
         os.replace(f.name, dest)
     finally:
         if os.path.exists(f.name): os.unlink(f.name)
