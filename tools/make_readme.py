@@ -15,6 +15,7 @@ def _no_echo(src): return any(l.strip().replace(' ', '') == '#|echo:false' for l
 def _outputs(cell):
     "Each output as Markdown: Markdown as it is, text in a code block."
     for o in cell.get('outputs', []):
+        if o.get('name') == 'stderr': continue  # warnings are not part of the README
         if 'text/markdown' in o.get('data', {}): yield ''.join(o['data']['text/markdown']).rstrip(); continue
         text = o.get('text') or o.get('data', {}).get('text/plain')
         if text: yield f"```\n{''.join(text).rstrip()}\n```"
