@@ -17,13 +17,21 @@ from .audio import AudioError, FileProblem
 from .spectrogram import SpecConfig, clip_spectrogram, spec_rgb
 
 # %% auto #0
-__all__ = ['ModelError', 'AudioModel', 'load_model', 'predict_file', 'gunshot_predict']
+__all__ = ['ModelError', 'ClipClassifier', 'AudioModel', 'load_model', 'predict_file', 'gunshot_predict']
 
 # %% ../nbs/05_predict.ipynb #8cdfe192
 class ModelError(FileProblem):
     "A file that cannot be used as a gunshot_fastai model."
 
-class AudioModel:
+class ClipClassifier:
+    "What every model of this library shares: classifying many files, reporting bad ones instead of stopping."
+    def predict_files(self, paths) -> Iterator[dict]:
+        "Classify each file in turn (`predict_file`); a bad file yields `{'path', 'error'}` and the rest go on."
+        for p in paths:
+            try: yield self.predict_file(p)
+            except AudioError as e: yield {'path': str(p), 'error': e.problem}
+
+class AudioModel(ClipClassifier):
     "An exported gunshot_fastai learner with the description it was exported with."
     def __init__(self, learn:Learner, path=None):
         self.learn, self.path = learn, path
@@ -81,12 +89,6 @@ class AudioModel:
             best = t if probs[t] >= self.threshold else max((i for i in range(len(probs)) if i != t), key=probs.__getitem__)
             out.update(label=self.classes[best], probability=probs[best], threshold=self.threshold)
         return out
-
-    def predict_files(self, paths) -> Iterator[dict]:
-        "Classify each file in turn; a bad file yields `{'path', 'error'}` and the rest go on."
-        for p in paths:
-            try: yield self.predict_file(p)
-            except AudioError as e: yield {'path': str(p), 'error': e.problem}
 
 def load_model(path) -> AudioModel:
     "Load a model exported by `gunshot_fastai.train`, or a two-stage hierarchy (a directory with a `manifest.json`)."
