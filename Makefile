@@ -23,9 +23,9 @@ main: $(STAMP)
 	$(BIN)/gunshot-train --task detect --out models/detect.pkl
 	$(BIN)/gunshot-predict --model models/detect.pkl --json "$$($(VALID_GUNSHOT))"
 
-# Render spectrograms of every clip under the data root into data/spectrograms/ (the images training reads).
+# Compute the features of every clip under the data root into data/features/ (what training reads).
 render: $(STAMP)
-	$(BIN)/gunshot-render "$$($(BIN)/python -c 'from gunshot_fastai.audio import data_root; print(data_root())')" --out data/spectrograms
+	$(BIN)/gunshot-render "$$($(BIN)/python -c 'from gunshot_fastai.core import data_root; print(data_root())')" --out data/features
 
 # Every test: the notebooks (nbdev-test) and the pytest suite (CLIs, subprocesses, real-data integration).
 # One OpenMP/BLAS thread per process: nbdev-test runs two notebooks at once (one per core), and a process that has

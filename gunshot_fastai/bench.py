@@ -13,20 +13,19 @@ import librosa
 import torch
 import torchvision
 from fastcore.basics import defaults
-from fastcore.script import call_parse
-from fastai.vision.learner import create_vision_model
 import gunshot_fastai
-from .audio import AUDIO_EXTS, data_root
+from .core import data_root, atomic_write, markdown_table
+from .audio import AUDIO_EXTS
 from .spectrogram import SpecConfig, log_mel
-from .render import render, atomic_write
-from .train import TRAIN_SPEC
-from .predict import AudioModel, load_model
-from .scan import mixture_sources, write_mixture
-from .evaluate import markdown_table
+from .cache import render
+from .models import TRAIN_SPEC, create_model
+from .classifier import ClipClassifier
+from .load import load_model
+from .mixtures import mixture_sources, write_mixture
 
 # %% auto #0
 __all__ = ['machine', 'bare_render_loop', 'render_benchmark', 'training_throughput', 'inference_throughput', 'scan_benchmark',
-           'serve_benchmark', 'benchmarks_markdown', 'run_benchmarks', 'gunshot_bench']
+           'serve_benchmark', 'benchmarks_markdown', 'run_benchmarks', 'write_benchmarks']
 
 # %% ../nbs/19_bench.ipynb #7b983119
 def machine() -> dict:
@@ -70,9 +69,9 @@ def render_benchmark(paths, cfg:SpecConfig=SpecConfig(), workers:int=None, round
             'rounds_render_vs_bare': [round(b/f, 2) for b, f, _ in runs]}
 
 # %% ../nbs/19_bench.ipynb #c5798f33
-def training_throughput(arch=torchvision.models.resnet18, spec:SpecConfig=TRAIN_SPEC, bs:int=64, steps:int=10) -> dict:
+def training_throughput(arch:str='resnet18', spec:SpecConfig=TRAIN_SPEC, bs:int=64, steps:int=10) -> dict:
     "Training images/s with the body frozen and unfrozen, on random `bs`-image batches of the training size."
-    model = create_vision_model(arch, 2, pretrained=False)
+    model = create_model(arch, 2)[0]
     x, y = torch.rand(bs, 3, *spec.shape), torch.randint(0, 2, (bs,))
     out = {'images': f"{spec.shape[0]}×{spec.shape[1]}", 'bs': bs, 'steps': steps}
     for name, frozen in (('frozen', True), ('unfrozen', False)):
@@ -87,7 +86,7 @@ def training_throughput(arch=torchvision.models.resnet18, spec:SpecConfig=TRAIN_
     out['unfrozen_vs_frozen_time'] = round(out['frozen_images_per_s']/out['unfrozen_images_per_s'], 2)
     return out
 
-def inference_throughput(model:AudioModel, paths, windows:int=256, bs:int=64) -> dict:
+def inference_throughput(model:ClipClassifier, paths, windows:int=256, bs:int=64) -> dict:
     "Clips/s through `predict_file`, and scan windows/s through batched `probabilities`."
     model.predict_file(paths[0])  # warm-up
     secs, _ = _timed(lambda: [model.predict_file(p) for p in paths])
@@ -103,7 +102,7 @@ def inference_throughput(model:AudioModel, paths, windows:int=256, bs:int=64) ->
 _SCAN_CHILD = """
 import json, re, sys, time
 from pathlib import Path
-from gunshot_fastai.predict import load_model
+from gunshot_fastai.load import load_model
 from gunshot_fastai.scan import scan_file
 m = load_model(sys.argv[1]); t = time.perf_counter(); events = scan_file(m, sys.argv[2]); secs = time.perf_counter() - t
 peak = int(re.search(r'VmHWM:\\s+(\\d+) kB', Path('/proc/self/status').read_text()).group(1))/1024
@@ -195,19 +194,9 @@ def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan
     return res
 
 # %% ../nbs/19_bench.ipynb #457aaf67
-@call_parse
-def gunshot_bench(
-    model:str=None, # an exported detector, for the inference, scan and serving benchmarks
-    data:str=None, # data root (default: $GUNSHOT_DATA, ../shared/data beside the checkout, or data/)
-    out:str='BENCHMARKS.md', # the report
-    clips:int=200, # real clips for the rendering and inference benchmarks
-    rounds:int=3, # rendering rounds (median reported)
-    requests:int=100, # requests in the serving benchmark
-):
-    "Measure rendering, training, inference, scanning and serving speed on this machine; write BENCHMARKS.md."
-    res = run_benchmarks(model, data, clips, rounds, requests=requests)
-    command = 'gunshot-bench' + (f' --model {model}' if model else '') + (f' --out {out}' if out != 'BENCHMARKS.md' else '')
-    with atomic_write(Path(out)) as f: f.write(benchmarks_markdown(res, command).encode())
-    with atomic_write(Path(out).with_suffix('.json')) as f: f.write(json.dumps(res, indent=1).encode())
-    print(Path(out).read_text())
-    return 0
+def write_benchmarks(res:dict, out, command:str) -> Path:
+    "Write `BENCHMARKS.md` (and `.json`) from a `run_benchmarks` result, atomically."
+    out = Path(out)
+    with atomic_write(out) as f: f.write(benchmarks_markdown(res, command).encode())
+    with atomic_write(out.with_suffix('.json')) as f: f.write(json.dumps(res, indent=1).encode())
+    return out

@@ -19,11 +19,11 @@ from fastai.vision.augment import RandTransform
 from fastai.torch_core import TensorImage
 from .spectrogram import SpecConfig, spec_input
 from .cache import cache_folder, cached_features, feature_cache
-from .data import check_no_leak
+from .data import check_trainable
 
 # %% auto #0
 __all__ = ['AudioInput', 'AudioBlock', 'FreqMask', 'TimeMask', 'TimeShift', 'AddNoise', 'audio_augmentations', 'class_weights',
-           'task_dataloaders', 'audio_input', 'without_cache']
+           'task_dataloaders', 'audio_input', 'use_cache']
 
 # %% ../nbs/06_block.ipynb #b10c0007
 class AudioInput(Transform):
@@ -108,7 +108,7 @@ def task_dataloaders(df:pd.DataFrame, valid_fold:int, cfg:SpecConfig=SpecConfig(
                      bs:int=64, augment:float=1., # augmentation strength (0: none)
                      seed:int=0, num_workers:int=0) -> DataLoaders:
     "fastai DataLoaders over the audio files of `df` (path, label, group, fold), validating on `valid_fold`."
-    check_no_leak(df, valid_fold)
+    check_trainable(df, valid_fold)
     block = DataBlock(blocks=(AudioBlock(cfg, cache or feature_cache()), CategoryBlock), get_x=ColReader('path'),
                       get_y=ColReader('label'), splitter=ColSplitter('is_valid'), batch_tfms=audio_augmentations(augment))
     return block.dataloaders(df.assign(is_valid=df.fold == valid_fold), bs=bs, seed=seed, num_workers=num_workers)
@@ -118,9 +118,9 @@ def audio_input(dls:DataLoaders) -> AudioInput:
     return next(t for t in dls.valid_ds.tls[0].tfms.fs if isinstance(t, AudioInput))
 
 @contextmanager
-def without_cache(dls:DataLoaders):
-    "Detach the feature cache from `dls` (to export a learner that never writes into this machine's cache folder)."
+def use_cache(dls:DataLoaders, cache=None):
+    "Within the block, the audio input of `dls` reads and writes features in `cache` (None: no cache, e.g. for an export)."
     t = audio_input(dls)
-    folder, t.folder = t.folder, None
+    folder, t.folder = t.folder, None if cache is None else cache_folder(cache, t.cfg)
     try: yield dls
     finally: t.folder = folder

@@ -14,14 +14,15 @@ import torch
 from threadpoolctl import threadpool_limits
 from fastcore.parallel import ProcessPoolExecutor
 from fastcore.basics import defaults
+from fastai.data.transforms import get_files
 from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, project_root
 from .audio import AUDIO_EXTS, AudioError, audio_file_stat
 from .spectrogram import SpecConfig, clip_features
 
 # %% auto #0
-__all__ = ['find_audio', 'feature_cache', 'cache_folder', 'feature_path', 'cached_features', 'RenderReport', 'render',
-           'with_features']
+__all__ = ['find_audio', 'feature_cache', 'cache_folder', 'cache_name', 'feature_path', 'cached_features', 'RenderReport',
+           'one_thread_per_worker', 'render', 'with_features']
 
 # %% ../nbs/04_cache.ipynb #6c9369fe
 def _manifest_paths(csv:Path, root=None) -> list[Path]:
@@ -37,7 +38,7 @@ def find_audio(sources, root=None) -> tuple[list[Path], list[tuple[Path, str]]]:
     for src in map(Path, sources):
         try:
             if src.is_dir():
-                paths = sorted(p for p in src.rglob('*') if p.suffix.lower() in AUDIO_EXTS and not p.is_dir())
+                paths = sorted(get_files(src, extensions=AUDIO_EXTS))
                 if not paths: raise ValueError(f"no {'/'.join(AUDIO_EXTS)} files in this folder")
             elif src.suffix.lower() == '.csv' and src.is_file(): paths = _manifest_paths(src, root)
             else: paths = [src]  # a file, or a missing path that computing its features will report
@@ -58,11 +59,15 @@ def cache_folder(out, cfg:SpecConfig) -> Path:
         with atomic_write(folder/'config.json') as f: f.write(cfg.to_json().encode())
     return folder
 
-def feature_path(audio, folder) -> Path:
-    "Where the features of `audio` go in `folder`: named by its stem and a hash of its absolute path, size and mtime."
+def cache_name(audio) -> str:
+    "What a file's cached arrays are called: its stem and a hash of its absolute path, size and modification time."
     st = audio_file_stat(audio)
     digest = hashlib.sha1(f"{os.path.abspath(audio)}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:10]
-    return Path(folder)/f"{Path(audio).stem}-{digest}.npy"
+    return f"{Path(audio).stem}-{digest}"
+
+def feature_path(audio, folder) -> Path:
+    "Where the features of `audio` go in `folder`."
+    return Path(folder)/f"{cache_name(audio)}.npy"
 
 def _store(features:np.ndarray, dest:Path):
     with atomic_write(dest) as f: np.save(f, features)
@@ -93,15 +98,15 @@ class RenderReport:
 
 _worker_thread_limit = None
 
-def _one_thread_per_worker():
-    "In a worker process, keep BLAS and torch to one thread: each worker has a core, and extra threads fight over them."
+def one_thread_per_worker():
+    "In a worker process, keep BLAS and torch to one thread: each worker has a core, and torch stays out of OpenMP after a fork."
     global _worker_thread_limit
     if _worker_thread_limit is None and multiprocessing.parent_process() is not None:
         _worker_thread_limit = threadpool_limits(1, user_api='blas')
         torch.set_num_threads(1)
 
 def _render_one(job, cfg:SpecConfig):
-    _one_thread_per_worker()
+    one_thread_per_worker()
     audio, dest = job
     try:
         _store(clip_features(audio, cfg), dest)
@@ -123,9 +128,10 @@ def render(sources, out, cfg:SpecConfig=SpecConfig(), root=None, # folder for re
         else: jobs.append((audio, dest))
     with ProcessPoolExecutor(defaults.cpus if n_workers is None else n_workers) as ex:
         results = ex.map(partial(_render_one, cfg=cfg), jobs, chunksize=4)
-        bar = progress_bar(results, total=len(jobs), display=progress and bool(jobs))
-        bar.comment = f'features of {len(jobs)} clips'
-        results = list(bar)
+        if progress and jobs:  # (fastprogress prints to stdout when a bar is made, so none is made when not shown)
+            results = progress_bar(results, total=len(jobs))
+            results.comment = f'features of {len(jobs)} clips'
+        results = list(results)
     for (audio, error), (_, dest) in zip(results, jobs):
         if error is None: report.rendered.append(dest)
         else: report.failed.append((audio, error.removeprefix(f"{audio}: ")))

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['TASKS', 'MANIFEST', 'QUIET_WARNINGS', 'project_root', 'data_root', 'FileProblem', 'atomic_write', 'markdown_table',
-           'UsageError', 'command', 'check_choice', 'phase']
+__all__ = ['TASKS', 'ARCHS', 'MANIFEST', 'QUIET_WARNINGS', 'project_root', 'data_root', 'FileProblem', 'atomic_write',
+           'markdown_table', 'UsageError', 'command', 'check_choice', 'phase']
 
 # %% ../nbs/00_core.ipynb #b6183fc5
 def project_root(start=None) -> Path:
@@ -26,7 +26,8 @@ def data_root(start=None) -> Path:
     return shared if shared.is_dir() else root/'data'
 
 # %% ../nbs/00_core.ipynb #c0a1e007
-TASKS = ('detect', 'esc10', 'gun', 'category')
+TASKS = ('detect', 'esc10', 'esc50', 'gun', 'category')
+ARCHS = ('resnet18', 'resnet34', 'resnet50', 'small_cnn', 'mn04')  # built by `models.create_model`
 MANIFEST = 'manifest.json'  # a folder holding this file is a two-stage model (see `hierarchy`)
 
 # %% ../nbs/00_core.ipynb #f02719a8

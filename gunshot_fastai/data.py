@@ -16,8 +16,8 @@ from .audio import AUDIO_EXTS
 
 # %% auto #0
 __all__ = ['ESC50_URL', 'DatasetMissing', 'ensure_esc50', 'esc50_meta', 'present', 'gunshot_manifest', 'folder_clips',
-           'group_folds', 'blocked_folds', 'random_folds', 'check_no_leak', 'task_frame', 'quick_subset', 'task_table',
-           'category_guns']
+           'group_folds', 'blocked_folds', 'random_folds', 'check_no_leak', 'class_gaps', 'check_trainable',
+           'task_frame', 'quick_subset', 'task_table', 'category_guns']
 
 # %% ../nbs/05_data.ipynb #50e74849
 ESC50_URL = 'https://github.com/karoldvl/ESC-50/archive/master.zip'
@@ -52,9 +52,14 @@ def esc50_meta(root=None) -> pd.DataFrame:
     csv = root/'esc50'/'meta'/'esc50.csv'
     if not csv.is_file(): raise DatasetMissing(f"no ESC-50 metadata at {csv}: call ensure_esc50() or see data/README.md")
     meta = pd.read_csv(csv)
-    meta['path'] = [root/'esc50'/'audio'/f for f in meta.filename]
+    meta['path'] = [_stored_as(root/'esc50'/'audio'/f) for f in meta.filename]
     meta['exists'] = meta.path.map(Path.is_file)
     return meta
+
+def _stored_as(path:Path) -> Path:
+    "`path`, or the file with its stem and another audio extension when only that exists (a copy stored as FLAC/Ogg under .wav names)."
+    if path.is_file(): return path
+    return next((p for p in (path.with_suffix(e) for e in AUDIO_EXTS) if p.is_file()), path)
 
 def present(df:pd.DataFrame, name:str) -> pd.DataFrame:
     "The rows of `df` whose file exists, printing how many listed files are missing (never failing for it)."
@@ -111,27 +116,41 @@ def check_no_leak(df:pd.DataFrame, valid_fold:int):
     both = set(df.group[valid]) & set(df.group[~valid])
     if both: raise ValueError(f"{len(both)} groups on both sides of fold {valid_fold}, e.g. {sorted(both)[:3]}")
 
+def class_gaps(df:pd.DataFrame) -> dict[int, list[str]]:
+    "The classes of `df` that each fold lacks (only folds that lack some)."
+    classes = set(df.label)
+    gaps = {int(k): sorted(classes - set(d.label)) for k, d in df.groupby('fold')}
+    return {k: v for k, v in gaps.items() if v}
+
+def check_trainable(df:pd.DataFrame, valid_fold:int):
+    "Raise unless the split that validates on `valid_fold` leaks no group and trains on every class it validates on."
+    check_no_leak(df, valid_fold)
+    missing = sorted(set(df.label[df.fold == valid_fold]) - set(df.label[df.fold != valid_fold]))
+    if missing: raise ValueError(f"cannot validate on fold {valid_fold}: the training folds have no clips of {', '.join(missing)}")
+
 # %% ../nbs/05_data.ipynb #6d4bdd61
 def _kaggle_order(group:str) -> int: return int(re.search(r'(\d+)$', group).group(1))
 
 def task_frame(task:str, root=None, n_folds:int=5, split:str='blocked', # 'blocked' or 'random', for gun and category
                seed:int=0) -> pd.DataFrame:
-    "The clips of `task` as a table: path, label, group, fold (1..n_folds), dataset."
+    "The clips of `task` as a table: path, label, group, fold (1..n_folds), dataset (and `source`, the sound's own label, for detect)."
     if task not in TASKS: raise ValueError(f"unknown task {task!r}: choose one of {', '.join(TASKS)}")
     if split not in ('blocked', 'random'): raise ValueError(f"split must be 'blocked' or 'random', not {split!r}")
     root = Path(root or data_root())
-    if task == 'esc10':
+    if task in ('esc10', 'esc50'):
         esc = present(esc50_meta(root), 'ESC-50')
-        esc = esc[esc.esc10]
-        return pd.DataFrame({'path': esc.path, 'label': esc.category, 'group': 'esc50:' + esc.src_file.astype(str),
-                             'fold': esc.fold, 'dataset': 'esc50'}).reset_index(drop=True)
+        if task == 'esc10': esc = esc[esc.esc10]
+        df = pd.DataFrame({'path': esc.path, 'label': esc.category, 'fold': esc.fold, 'dataset': 'esc50',
+                           'group': 'esc50:' + esc.src_file.astype(str) + ':' + esc.category}).reset_index(drop=True)
+        if gaps := class_gaps(df): print(f"{task}: folds lacking classes: " + '; '.join(f"fold {k}: {', '.join(v)}" for k, v in gaps.items()))
+        return df
     m = present(gunshot_manifest(root), 'gunshots')
     if task == 'detect':
         esc = present(esc50_meta(root), 'ESC-50')
         df = pd.concat([pd.DataFrame({'path': m.path, 'label': np.where(m.is_gunshot == 1, 'gunshot', 'other'),
-                                      'group': m.dataset + ':' + m.group.astype(str), 'dataset': m.dataset}),
+                                      'group': m.dataset + ':' + m.group.astype(str), 'dataset': m.dataset, 'source': m.label}),
                         pd.DataFrame({'path': esc.path, 'label': 'other', 'group': 'esc50:' + esc.src_file.astype(str),
-                                      'dataset': 'esc50'})], ignore_index=True)
+                                      'dataset': 'esc50', 'source': esc.category})], ignore_index=True)
         df.insert(3, 'fold', group_folds(df.label, df.group, n_folds, seed))
         return df
     guns = m[m.dataset == 'kaggle_8guns']

@@ -5,7 +5,6 @@
 # %% ../nbs/07_models.ipynb #d0de1004
 from __future__ import annotations
 import hashlib, os, urllib.error
-from functools import partial
 from pathlib import Path
 import torch
 import torchvision
@@ -14,19 +13,18 @@ from torchvision.ops.misc import SqueezeExcitation
 from fastai.layers import ConvLayer
 from fastai.torch_core import params
 from fastai.vision.learner import create_vision_model, model_meta
-from .core import project_root
+from .core import ARCHS, project_root
 from .spectrogram import SpecConfig, MN04_SPEC
 
 # %% auto #0
-__all__ = ['TRAIN_SPEC', 'RESNETS', 'ARCHS', 'AUDIOSET_CLASSES', 'AUDIOSET_URL', 'AUDIOSET_FILES', 'arch_spec', 'small_cnn',
-           'mn04', 'efficientat_state', 'mn04_embedding', 'WeightsMissing', 'audioset_weights', 'imagenet_weights',
-           'sha256', 'load_matching', 'create_model']
+__all__ = ['TRAIN_SPEC', 'RESNETS', 'AUDIOSET_CLASSES', 'AUDIOSET_URL', 'AUDIOSET_FILES', 'arch_spec', 'small_cnn', 'mn04',
+           'efficientat_state', 'mn04_embedding', 'WeightsMissing', 'audioset_weights', 'imagenet_weights', 'sha256',
+           'audioset_model', 'checkpoint_meta', 'load_matching', 'create_model']
 
 # %% ../nbs/07_models.ipynb #f2a9148f
 TRAIN_SPEC = SpecConfig(n_mels=64, hop_length=320)
 RESNETS = {'resnet18': torchvision.models.resnet18, 'resnet34': torchvision.models.resnet34,
            'resnet50': torchvision.models.resnet50}
-ARCHS = (*RESNETS, 'small_cnn', 'mn04')
 
 def arch_spec(arch:str) -> SpecConfig:
     "The input `arch` takes."
@@ -110,6 +108,13 @@ def sha256(path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
+# %% ../nbs/07_models.ipynb #35ff5f00
+def audioset_model(path=None) -> nn.Module:
+    "The AudioSet-pretrained mn04 with its 527-class head, loaded strictly, in evaluation mode."
+    m = mn04()
+    m.load_state_dict(efficientat_state(torch.load(path or audioset_weights(), map_location='cpu', weights_only=True)), strict=True)
+    return m.eval()
+
 # %% ../nbs/07_models.ipynb #df6a3cd3
 def _checkpoint_state(path:Path) -> dict:
     "Model tensors from a project checkpoint: an exported learner (.pkl, a trusted pickle) or a weights file (.pth)."
@@ -119,6 +124,13 @@ def _checkpoint_state(path:Path) -> dict:
         return load_learner(path, cpu=True).model.state_dict()
     state = torch.load(path, map_location='cpu', weights_only=True)
     return state.get('model', state)
+
+def checkpoint_meta(path) -> dict:
+    "The description saved in a project weights file (.pth) beside its tensors ({} when there is none)."
+    path = Path(path)
+    if path.suffix == '.pkl' or not path.is_file(): return {}
+    state = torch.load(path, map_location='cpu', weights_only=True)
+    return state.get('meta', {}) if isinstance(state, dict) else {}
 
 def load_matching(model:nn.Module, state:dict) -> int:
     "Copy every tensor of `state` whose name and shape match `model`'s (a new head keeps its own); returns how many."

@@ -4,53 +4,20 @@
 
 # %% ../nbs/13_scan.ipynb #35cb64fe
 from __future__ import annotations
-import sys, tempfile, time
-from json import dumps
+import tempfile, time
 from pathlib import Path
-from typing import Annotated, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 import numpy as np
 import pandas as pd
-import soundfile as sf
-import soxr
-from fastcore.script import call_parse
-from .audio import (DEFAULT_SR, AudioError, audio_file_stat, wav_shortfall, load_audio, normalise,
-                                  normalise_gain, main_onset)
-from .spectrogram import SpecConfig, log_mel
-from .predict import AudioModel, ModelError, load_model
-from .data import esc50_meta, gunshot_manifest, task_frame
+from fastcore.meta import delegates
+from .audio import SILENCE_PEAK, audio_blocks, audio_duration, read_span, normalise, normalise_gain, main_onset
+from .spectrogram import SpecConfig, mel_power, to_log, log_mel, to_feature_rate
+from .classifier import ClipClassifier, ModelError
+from .load import load_model
+from .mixtures import mixture_sources, write_mixture, event_metrics
 
 # %% auto #0
-__all__ = ['AMBIENT_ESC50', 'audio_blocks', 'audio_duration', 'stream_windows', 'window_log_mels', 'window_scores',
-           'positive_runs', 'read_span', 'detection_class', 'scan_file', 'mixture_sources', 'build_mixture',
-           'write_mixture', 'event_metrics', 'evaluate_scan', 'gunshot_scan']
-
-# %% ../nbs/13_scan.ipynb #7684b9b0
-def audio_blocks(path, sr:int=DEFAULT_SR, block_s:float=30.) -> Iterator[np.ndarray]:
-    "Mono float32 blocks of about `block_s` seconds of the audio file at `path`, resampled to `sr`."
-    path = Path(path)
-    audio_file_stat(path)
-    if path.suffix.lower() == '.wav' and (missing := wav_shortfall(path)):
-        raise AudioError(path, f"truncated: {missing} bytes of sample data missing")
-    try:
-        with sf.SoundFile(str(path)) as f:
-            resampler = None if f.samplerate == sr else soxr.ResampleStream(f.samplerate, sr, 1, dtype='float32', quality='HQ')
-            read = 0
-            for block in f.blocks(blocksize=max(1, round(block_s*f.samplerate)), dtype='float32', always_2d=True):
-                if not np.isfinite(block).all():
-                    raise AudioError(path, f"NaN/inf samples after {read/f.samplerate:.1f} s")
-                read += len(block)
-                y = block.mean(axis=1)
-                yield y if resampler is None else resampler.resample_chunk(y)
-            if read == 0: raise AudioError(path, "contains no audio samples (empty or truncated)")
-            if read < f.frames: raise AudioError(path, f"truncated: header declares {f.frames} frames, only {read} decode")
-            if resampler is not None: yield resampler.resample_chunk(np.zeros(0, np.float32), last=True)
-    except (sf.LibsndfileError, RuntimeError) as e:
-        raise AudioError(path, f"cannot decode as audio, corrupt or truncated ({e})") from None
-
-def audio_duration(path) -> float:
-    "Length (s) of the audio file at `path`, from its header."
-    try: return sf.info(str(path)).duration
-    except (sf.LibsndfileError, RuntimeError) as e: raise AudioError(path, f"cannot decode as audio ({e})") from None
+__all__ = ['stream_windows', 'window_features', 'window_scores', 'positive_runs', 'detection_class', 'scan_file', 'evaluate_scan']
 
 # %% ../nbs/13_scan.ipynb #55a75030
 def stream_windows(blocks:Iterable[np.ndarray], n:int, h:int) -> Iterator[tuple[int, np.ndarray]]:
@@ -73,35 +40,39 @@ def stream_windows(blocks:Iterable[np.ndarray], n:int, h:int) -> Iterator[tuple[
         start += h
 
 # %% ../nbs/13_scan.ipynb #833051e2
-def window_log_mels(windows:np.ndarray, h:int, cfg:SpecConfig) -> np.ndarray:
-    "Normalised log-mel spectrograms (windows × mels × frames) of consecutive windows `h` samples apart."
-    n = windows.shape[1]
-    if h % cfg.hop_length or h > n: return log_mel(np.stack([normalise(w, cfg.norm) for w in windows]), cfg)
+def window_features(windows:np.ndarray, h:int, cfg:SpecConfig) -> np.ndarray:
+    "Features (windows × mels × frames) of consecutive, equally long windows `h` samples apart, each normalised on its own."
+    n, ratio = windows.shape[1], cfg.sr/cfg.read_sr
+    step = h*ratio/cfg.hop_length
+    if step != int(step) or h > n:
+        return log_mel(np.stack([to_feature_rate(normalise(w, cfg.norm), cfg) for w in windows]), cfg)
     span = np.concatenate([windows[0], *(w[n - h:] for w in windows[1:])])  # the audio the windows cover
-    db = log_mel(span, cfg)
-    step, frames = h//cfg.hop_length, 1 + n//cfg.hop_length
-    gain_db = 20*np.log10([normalise_gain(w, cfg.norm) for w in windows])
-    return np.maximum(np.stack([db[:, j*step:j*step + frames] for j in range(len(windows))]) + gain_db[:, None, None], -100.)
+    power = mel_power(to_feature_rate(span, cfg), cfg)
+    frames = cfg.n_frames(round(n*ratio))
+    gain2 = np.square([normalise_gain(w, cfg.norm) for w in windows])
+    return to_log(np.stack([power[:, j*int(step):j*int(step) + frames] for j in range(len(windows))])*gain2[:, None, None], cfg)
 
 # %% ../nbs/13_scan.ipynb #8adee698
-def window_scores(model:AudioModel, path, window:float=None, hop:float=None, bs:int=64, block_s:float=30.,
-                  progress:Callable[[float], None]=None) -> tuple[np.ndarray, np.ndarray]:
-    "Start times (s) of `window`-second windows every `hop` s over the audio file at `path`, and their class probabilities."
+def window_scores(model:ClipClassifier, path, window:float=None, hop:float=None, bs:int=64, block_s:float=30.,
+                  progress:Callable[[float], None]=None, max_duration:float=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "Start times (s) of `window`-second windows every `hop` s over the audio file at `path`, their class probabilities and peak levels."
     spec = model.spec
     window = window or spec.duration
     hop = hop or window/4
     if window <= 0 or hop <= 0: raise ValueError(f"window and hop must be positive, got {window}, {hop}")
-    starts, probs, batch = [], [], []
+    sr, h = spec.read_sr, round(hop*spec.read_sr)
+    starts, probs, peaks, batch = [], [], [], []
     def score():
-        probs.append(model.probabilities(window_log_mels(np.stack(batch), h, spec)))
+        ws = np.stack(batch)
+        probs.append(model.probabilities(window_features(ws, h, spec)))
+        peaks.append(np.abs(ws).max(axis=1))
         batch.clear()
-        if progress: progress(starts[-1]/spec.sr)
-    h = round(hop*spec.sr)
-    for start, w in stream_windows(audio_blocks(path, spec.sr, block_s), round(window*spec.sr), h):
+        if progress: progress(starts[-1]/sr)
+    for start, w in stream_windows(audio_blocks(path, sr, block_s, max_duration), round(window*sr), h):
         starts.append(start); batch.append(w)
         if len(batch) == bs: score()
     if batch: score()
-    return np.array(starts)/spec.sr, np.concatenate(probs)
+    return np.array(starts)/sr, np.concatenate(probs), np.concatenate(peaks)
 
 # %% ../nbs/13_scan.ipynb #dc2e3769
 def positive_runs(starts:np.ndarray, p:np.ndarray, threshold:float, window:float) -> list[np.ndarray]:
@@ -109,16 +80,7 @@ def positive_runs(starts:np.ndarray, p:np.ndarray, threshold:float, window:float
     pos = np.flatnonzero(p >= threshold)
     return np.split(pos, np.flatnonzero(np.diff(starts[pos]) >= window) + 1) if len(pos) else []
 
-def read_span(path, start:float, duration:float, sr:int=DEFAULT_SR) -> np.ndarray:
-    "`duration` seconds of the audio file at `path` from `start` s, mono at `sr` (shorter at the end of the file)."
-    try:
-        with sf.SoundFile(str(path)) as f:
-            f.seek(min(round(start*f.samplerate), f.frames))
-            y = f.read(round(duration*f.samplerate), dtype='float32', always_2d=True).mean(axis=1)
-            return y if f.samplerate == sr or len(y) == 0 else soxr.resample(y, f.samplerate, sr, quality='HQ')
-    except (sf.LibsndfileError, RuntimeError) as e: raise AudioError(path, f"cannot decode as audio ({e})") from None
-
-def detection_class(model:AudioModel, target:str=None) -> str:
+def detection_class(model:ClipClassifier, target:str=None) -> str:
     "The class a scan looks for: `target`, or the model's detection class ('gunshot')."
     target = target or model.target
     if target not in model.classes:
@@ -126,100 +88,43 @@ def detection_class(model:AudioModel, target:str=None) -> str:
                                      f"(scanning needs a detector with a 'gunshot' class, or a target class)")
     return target
 
-def scan_file(model:AudioModel, path, threshold:float=None, window:float=None, hop:float=None, target:str=None,
-              bs:int=64, progress:Callable[[float], None]=None) -> list[dict]:
+def scan_file(model:ClipClassifier, # a detector (`load_model`)
+              path, # the recording
+              threshold:float=None, # minimum probability of the target class (default: the model's)
+              window:float=None, # window length (s; default: the model's clip length)
+              hop:float=None, # seconds between windows (default: a quarter window)
+              target:str=None, # the class to look for (default: the model's detection class)
+              bs:int=64, # windows per forward pass
+              progress:Callable[[float], None]=None, # called with the seconds scanned so far, after each batch
+              max_duration:float=None # refuse recordings longer than this (s)
+             ) -> list[dict]:
     "Gunshot events in the audio file at `path`: start, end, peak (s), max and mean probability, label."
     target = detection_class(model, target)
     threshold = model.threshold if threshold is None else threshold
     window = window or model.spec.duration
-    starts, probs = window_scores(model, path, window, hop, bs, progress=progress)
-    p = probs[:, model.classes.index(target)]
-    events, length = [], audio_duration(path)
+    starts, probs, peaks = window_scores(model, path, window, hop, bs, progress=progress, max_duration=max_duration)
+    p = np.where(peaks >= SILENCE_PEAK, probs[:, model.classes.index(target)], np.nan)  # NaN: silent windows never clear a threshold
+    events, length, sr = [], audio_duration(path), model.spec.read_sr
     for run in positive_runs(starts, p, threshold, window):
         best = run[np.argmax(p[run])]
-        peak = starts[best] + main_onset(normalise(read_span(path, starts[best], window, model.spec.sr)), model.spec.sr)
+        peak = starts[best] + main_onset(normalise(read_span(path, starts[best], window, sr)), sr)
         events.append({'path': str(path), 'start': round(float(starts[run[0]]), 3),
                        'end': round(float(min(starts[run[-1]] + window, length)), 3),
                        'peak': round(float(peak), 3), 'probability': round(float(p[best]), 4),
                        'mean_probability': round(float(p[run].mean()), 4), 'label': target})
     return events
 
-# %% ../nbs/13_scan.ipynb #51d3a7fd
-AMBIENT_ESC50 = ('rain', 'sea_waves', 'crackling_fire', 'crickets', 'chirping_birds', 'wind', 'water_drops',
-                 'pouring_water', 'insects', 'frog', 'engine', 'train', 'airplane', 'helicopter', 'footsteps')
-
-def mixture_sources(root=None, fold:int=1) -> tuple[list[Path], list[Path]]:
-    "Background clips (SESA casual, ESC-50 ambient classes) and gunshot clips of the detection task's `fold`."
-    df = task_frame('detect', root)
-    df = df[df.fold == fold]
-    labels = pd.concat([gunshot_manifest(root).set_index('path').label, esc50_meta(root).set_index('path').category])
-    label = df.path.map(labels)
-    background = df[(df.dataset == 'sesa') & (label == 'casual') | (df.dataset == 'esc50') & label.isin(AMBIENT_ESC50)]
-    return [Path(p) for p in background.path], [Path(p) for p in df[df.label == 'gunshot'].path]
-
-def _fade(y:np.ndarray, n_in:int, n_out:int) -> np.ndarray:
-    y = y.copy()
-    y[:n_in] *= np.linspace(0, 1, n_in, dtype=np.float32)[:len(y)]
-    n_out = min(n_out, len(y)//2)
-    y[len(y) - n_out:] *= np.linspace(1, 0, n_out, dtype=np.float32)
-    return y
-
-def _rms(y:np.ndarray) -> float: return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)) + 1e-20))
-
-def build_mixture(background:list, shots:list, duration:float=300., n_shots:int=20, snr_db:float=10.,
-                  min_gap:float=6., sr:int=DEFAULT_SR, seed:int=0) -> tuple[np.ndarray, pd.DataFrame]:
-    "Real background clips end to end with `n_shots` real gunshot clips added at known times; the audio and one row per shot."
-    if n_shots*min_gap > duration - 2*min_gap:
-        raise ValueError(f"{n_shots} shots {min_gap} s apart do not fit in {duration} s")
-    rng = np.random.default_rng(seed)
-    bed, total, fade = [], 0, round(0.05*sr)
-    rise = np.sin(np.linspace(0, np.pi/2, fade, dtype=np.float32))  # equal-power crossfade: no dip, no click
-    for i in rng.permutation(len(background)).tolist()*(1 + int(duration//5)):  # cycle until long enough
-        if total >= duration*sr: break
-        y = load_audio(background[i], sr)
-        if _rms(y) < 1e-4 or len(y) < 4*fade: continue
-        y = y*(0.03/_rms(y))  # each clip at -30 dBFS RMS
-        if bed:
-            y[:fade] = bed[-1][-fade:]*rise[::-1] + y[:fade]*rise
-            bed[-1] = bed[-1][:-fade]; total -= fade
-        bed.append(y); total += len(y)
-    mix = np.concatenate(bed)[:round(duration*sr)]
-    level = _rms(mix)*10**(snr_db/20)
-    slot = (duration - 2*min_gap)/n_shots
-    rows = []
-    for k, j in enumerate(rng.choice(len(shots), n_shots, replace=len(shots) < n_shots).tolist()):
-        y = load_audio(shots[j], sr)
-        o = round(main_onset(y, sr)*sr)
-        lead = min(o, round(0.02*sr))  # keep 20 ms before the onset, so the attack itself is not faded
-        y = _fade(y[o - lead:o + 3*sr], round(0.005*sr), fade)  # at most 3 s from the onset
-        at = min_gap + k*slot + rng.uniform(0, max(slot - min_gap, 0))  # where the onset lands
-        i = round(at*sr) - lead
-        mix[i:i + len(y)] += y*(level/_rms(y[lead:lead + sr//2]))
-        rows.append({'path': str(shots[j]), 'onset': at, 'end': at + (len(y) - lead)/sr})
-    return (mix/max(1., np.abs(mix).max()/0.99)).astype(np.float32), pd.DataFrame(rows)
-
-def write_mixture(path, background:list, shots:list, sr:int=DEFAULT_SR, **kw) -> pd.DataFrame:
-    "Write a `build_mixture` recording to `path` (16-bit FLAC); returns its table of inserted shots."
-    mix, truth = build_mixture(background, shots, sr=sr, **kw)
-    sf.write(path, mix, sr, format='FLAC', subtype='PCM_16')
-    return truth
-
-# %% ../nbs/13_scan.ipynb #c1177b30
-def event_metrics(events:list[dict], truth:pd.DataFrame, collar:float=0.5) -> dict:
-    "Event precision, recall, F1 and median onset error (s) of `events` against the inserted shots in `truth`."
-    peaks = np.array([e['peak'] for e in events], dtype=float)
-    on = (peaks[:, None] >= truth.onset.to_numpy() - collar) & (peaks[:, None] <= truth.end.to_numpy() + collar)
-    found = on.any(axis=0)
-    errors = [np.abs(peaks[on[:, k]] - t).min() for k, t in enumerate(truth.onset) if found[k]]
-    precision = on.any(axis=1).mean() if len(events) else 1.
-    recall = found.mean() if len(truth) else 1.
-    return {'events': len(events), 'shots': len(truth), 'precision': float(precision), 'recall': float(recall),
-            'f1': float(2*precision*recall/(precision + recall)) if precision + recall else 0.,
-            'median_onset_error_s': float(np.median(errors)) if errors else None}
-
 # %% ../nbs/13_scan.ipynb #14546c03
-def evaluate_scan(model, root=None, snrs=(20., 10., 0.), minutes:float=10., n_shots:int=40, seed:int=1,
-                  folder=None) -> pd.DataFrame:
+@delegates(scan_file, but=['model', 'path', 'progress'])
+def evaluate_scan(model, # a detector or the path of one
+                  root=None, # data root
+                  snrs=(20., 10., 0.), # signal-to-noise ratios to test (dB)
+                  minutes:float=10., # length of each mixture
+                  n_shots:int=40, # shots per mixture
+                  seed:int=1, # the mixtures' random seed
+                  folder=None, # where to write the mixtures (default: a temporary folder)
+                  **scan_kw # passed to `scan_file`, e.g. threshold, hop
+                 ) -> pd.DataFrame:
     "Event precision, recall, F1, median onset error and real-time factor of scanning real-clip mixtures at each SNR."
     model = load_model(model) if isinstance(model, (str, Path)) else model
     background, shots = mixture_sources(root, fold=model.meta.get('valid_fold', 1))
@@ -228,50 +133,7 @@ def evaluate_scan(model, root=None, snrs=(20., 10., 0.), minutes:float=10., n_sh
         for snr in snrs:
             f = Path(d)/f'mixture_{snr:g}dB.flac'
             truth = write_mixture(f, background, shots, duration=60*minutes, n_shots=n_shots, snr_db=snr, seed=seed)
-            t0 = time.perf_counter(); events = scan_file(model, f); secs = time.perf_counter() - t0
-            rows.append({'snr_db': snr, **event_metrics(events, truth), 'threshold': model.threshold,
+            t0 = time.perf_counter(); events = scan_file(model, f, **scan_kw); secs = time.perf_counter() - t0
+            rows.append({'snr_db': snr, **event_metrics(events, truth), 'threshold': scan_kw.get('threshold', model.threshold),
                          'scan_s': round(secs, 1), 'real_time_factor': round(secs/(60*minutes), 4)})
     return pd.DataFrame(rows)
-
-# %% ../nbs/13_scan.ipynb #94ec5930
-def _progress(path, length:float) -> Callable[[float], None]|None:
-    "A callback printing how far a scan of a long file has got, every 10%, on stderr."
-    if length < 60: return None
-    shown = [-1]
-    def report(done:float):
-        step = int(10*done/length)
-        if step > shown[0]:
-            shown[0] = step
-            print(f"{path}: scanned {done/60:.1f} of {length/60:.1f} min", file=sys.stderr, flush=True)
-    return report
-
-@call_parse
-def gunshot_scan(
-    *files:Annotated[str, "audio recordings to scan", {'nargs': '+'}],
-    model:Annotated[str, "an exported detector (.pkl)", {'required': True}]=None,
-    threshold:float=None, # minimum gunshot probability (default: the model's stored threshold, else 0.5)
-    window:float=None, # window length in seconds (default: the model's clip length)
-    hop:float=None, # seconds between windows (default: a quarter window)
-    json:bool=False, # one JSON object per event
-    bs:int=64, # windows scored per batch
-):
-    "Scan recordings for gunshots; exit 0 if all files were scanned, 1 if some failed, 2 if the model is unusable."
-    try:
-        m = load_model(model)
-        detection_class(m)
-    except ModelError as e:
-        print(f"gunshot-scan: error: {e}", file=sys.stderr)
-        return 2
-    failed = 0
-    for path in files:
-        try: events = scan_file(m, path, threshold, window, hop, bs=bs, progress=_progress(path, audio_duration(path)))
-        except AudioError as e:
-            failed += 1
-            print(dumps({'path': path, 'error': e.problem}) if json else f"{path}: ERROR {e.problem}", flush=True)
-            continue
-        for e in events:
-            if json: print(dumps(e), flush=True)
-            else: print(f"{path}: {e['label']} at {e['peak']:.2f} s ({e['start']:.2f}-{e['end']:.2f} s), "
-                        f"p={e['probability']:.3f}", flush=True)
-        if not json: print(f"{path}: {len(events)} event(s)", flush=True)
-    return 1 if failed else 0

@@ -4,20 +4,20 @@
 
 # %% ../nbs/14_serve.ipynb #e7bba205
 from __future__ import annotations
-import sys, tempfile
+import tempfile
 from pathlib import Path
 from typing import Annotated
-import uvicorn
 from fastapi import FastAPI, File, HTTPException, Query, UploadFile
 from fastapi.responses import JSONResponse
-from fastcore.script import call_parse
 import gunshot_fastai
-from .audio import AUDIO_EXTS, FileProblem
-from .predict import AudioModel, ModelError, load_model
-from .scan import audio_duration, detection_class, scan_file
+from .core import FileProblem
+from .audio import AUDIO_EXTS, audio_duration
+from .classifier import ClipClassifier, ModelError
+from .load import load_model
+from .scan import detection_class, scan_file
 
 # %% auto #0
-__all__ = ['BodyLimit', 'create_app', 'gunshot_serve']
+__all__ = ['BodyLimit', 'create_app']
 
 # %% ../nbs/14_serve.ipynb #cc7d0bee
 class BodyLimit:
@@ -55,11 +55,11 @@ def _saved_upload(upload:UploadFile, folder:Path, max_duration:float) -> Path:
         raise HTTPException(413, f"{name}: {seconds:.1f} s of audio is over this server's limit of {max_duration:g} s")
     return path
 
-def create_app(model:AudioModel|str, max_upload_mb:float=50., # request body limit (MiB)
+def create_app(model:ClipClassifier|str, max_upload_mb:float=50., # request body limit (MiB)
                max_duration:float=3600. # longest audio accepted (s)
               ) -> FastAPI:
-    "A FastAPI app serving `model` (an `AudioModel` or the path of an exported model)."
-    model = model if isinstance(model, AudioModel) else load_model(model)
+    "A FastAPI app serving `model` (a loaded model or the path of an exported one)."
+    model = model if isinstance(model, ClipClassifier) else load_model(model)
     app = FastAPI(title='gunshot_fastai', version=gunshot_fastai.__version__,
                   description=f"Gunshot audio model ({model.meta.get('task')}: {', '.join(model.classes)}).")
     app.add_middleware(BodyLimit, max_bytes=round(max_upload_mb*2**20))
@@ -105,20 +105,3 @@ def create_app(model:AudioModel|str, max_upload_mb:float=50., # request body lim
         return run(file, work)
 
     return app
-
-# %% ../nbs/14_serve.ipynb #b4b1e1da
-@call_parse
-def gunshot_serve(
-    model:Annotated[str, "an exported model (.pkl)", {'required': True}]=None,
-    host:str='127.0.0.1', # interface to listen on (0.0.0.0: every interface)
-    port:int=8000, # TCP port
-    max_upload_mb:float=50., # largest request body accepted (MiB)
-    max_duration:float=3600., # longest audio accepted (s)
-):
-    "Serve an exported model as a JSON HTTP API (/predict, /scan, /model, /health)."
-    try: app = create_app(model, max_upload_mb, max_duration)
-    except ModelError as e:
-        print(f"gunshot-serve: error: {e}", file=sys.stderr)
-        return 2
-    uvicorn.run(app, host=host, port=port, log_level='info')
-    return 0

@@ -12,7 +12,7 @@ import librosa
 import soxr
 from matplotlib import colormaps
 from PIL import Image
-from .audio import DEFAULT_SR, load_audio, normalise, normalise_gain, align_onset, stft_power
+from .audio import DEFAULT_SR, load_audio, normalise, align_onset, stft_power
 
 # %% auto #0
 __all__ = ['FEATURES_VERSION', 'MN04_SPEC', 'SpecConfig', 'kaldi_mel_filters', 'mel_filters', 'mel_power', 'to_log', 'log_mel',
@@ -65,10 +65,13 @@ class SpecConfig:
         return self.sr if self.band_hz is None else round(2*self.band_hz)
     @property
     def n_samples(self) -> int: return round(self.duration*self.sr)
+    def n_frames(self, n:int) -> int:
+        "Feature frames of `n` samples at `sr` (pre-emphasis makes a Kaldi-style signal one sample shorter)."
+        return 1 + (n - (self.front == 'kaldi'))//self.hop_length
     @property
     def shape(self) -> tuple[int, int]:
-        "(height, width) of the features: mel bands × frames (pre-emphasis makes a Kaldi-style window one sample shorter)."
-        return self.n_mels, 1 + (self.n_samples - (self.front == 'kaldi'))//self.hop_length
+        "(height, width) of the features of a clip: mel bands × frames."
+        return self.n_mels, self.n_frames(self.n_samples)
     @property
     def channels(self) -> int: return 3 if self.image == 'rgb' else 1
     def to_dict(self) -> dict: return asdict(self)

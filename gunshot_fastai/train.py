@@ -4,10 +4,9 @@
 
 # %% ../nbs/08_train.ipynb #40de3f57
 from __future__ import annotations
-import hashlib, json, shutil, sys, tempfile, time
+import hashlib, json, os, tempfile, time
 from dataclasses import dataclass
 from pathlib import Path
-import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 from fastai.learner import Learner
@@ -23,13 +22,14 @@ from .core import MANIFEST, atomic_write
 from .spectrogram import SpecConfig
 from .cache import with_features
 from .data import task_table, category_guns, folder_clips
-from .block import task_dataloaders, class_weights, without_cache
-from .models import TRAIN_SPEC, arch_spec, create_model
+from .block import task_dataloaders, class_weights, use_cache
+from .core import data_root
+from .models import TRAIN_SPEC, arch_spec, create_model, checkpoint_meta
 from .testing import gunshot_like, tone, noise, write_clip
 
 # %% auto #0
 __all__ = ['task_metrics', 'make_learner', 'find_lr', 'Stage', 'default_schedule', 'parse_schedule', 'fit_stages',
-           'manifest_hash', 'export_model', 'train_task', 'train_hierarchy', 'toy_model']
+           'manifest_hash', 'export_model', 'train_task', 'check_pretraining', 'train_hierarchy', 'toy_model']
 
 # %% ../nbs/08_train.ipynb #df6a3cd3
 def task_metrics(n_classes:int) -> list:
@@ -120,7 +120,7 @@ def export_model(learn:Learner, out, meta:dict) -> Path:
     "Export `learn` (without its cache folder) with `meta` to `out` (.pkl) and `meta` to `out` with .json, each written atomically."
     out = Path(out)
     learn.gunshot_meta = meta
-    with without_cache(learn.dls), atomic_write(out) as f: learn.export(Path(f.name).resolve())  # export writes the temporary file by name
+    with use_cache(learn.dls, None), atomic_write(out) as f: learn.export(Path(f.name).resolve())  # export writes the temporary file by name
     with atomic_write(out.with_suffix('.json')) as f: f.write(json.dumps(meta, indent=1, default=str).encode())
     return out
 
@@ -148,7 +148,9 @@ def train_task(task:str, # what to learn: one of `core.TASKS`
     "Train a model for `task` and export it to `out`; returns the learner and its description."
     set_seed(seed, reproducible=True)
     spec = spec or arch_spec(arch)
-    df = with_features(task_table(task, root, split, seed, subset, quick), spec)
+    df = task_table(task, root, split, seed, subset, quick)
+    check_pretraining(weights, df[df.fold == valid_fold], root)
+    df = with_features(df, spec)
     dls = task_dataloaders(df, valid_fold, spec, bs=16 if quick else bs, seed=seed)
     out = Path(out)
     work = out.parent/f'{out.stem}-work'
@@ -172,6 +174,15 @@ def train_task(task:str, # what to learn: one of `core.TASKS`
             'command': command}
     export_model(learn, out, meta)
     return learn, meta
+
+# %% ../nbs/08_train.ipynb #7a1e0003
+def check_pretraining(weights, valid:pd.DataFrame, root=None):
+    "Raise if `weights` is a pretraining checkpoint that saw any clip of `valid` (path column)."
+    seen = set(checkpoint_meta(weights).get('clips', [])) if weights not in ('none', 'imagenet', 'audioset') else set()
+    root = Path(root or data_root())
+    leaked = sorted(seen & {os.path.relpath(p, root) for p in valid.path})
+    if leaked: raise ValueError(f"{weights} was pretrained on {len(leaked)} clips of this validation fold (e.g. {leaked[0]}): "
+                                f"pretrain with that fold left out (gunshot-pretrain --exclude-fold) or validate on another")
 
 # %% ../nbs/08_train.ipynb #f7629d1f
 def train_hierarchy(out, # the folder to write the two-stage model to

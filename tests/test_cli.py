@@ -1,16 +1,16 @@
-"The `gunshot-render` console script, run as a real subprocess: exit codes, summaries, bad inputs, a killed run."
+"The `gunshot-render` console script (features into the cache), run as a real subprocess: exit codes, summaries, bad inputs, a killed run."
 import os, signal, subprocess, sys, time
 from pathlib import Path
 import pandas as pd
 import pytest
-from PIL import Image
+import numpy as np
 from gunshot_fastai.testing import gunshot_like, write_clip, run_cli
 
 RENDER = Path(sys.executable).parent/'gunshot-render'
 
 def run_render(*args): return run_cli('gunshot-render', *args, timeout=300)
 
-def pngs(folder): return sorted(Path(folder).rglob('*.png'))
+def cached(folder): return sorted(Path(folder).rglob('*.npy'))
 
 @pytest.fixture
 def clips(tmp_path):
@@ -24,7 +24,7 @@ def test_all_good_exits_0_and_rerun_renders_nothing(clips, tmp_path):
     assert first.stdout.startswith('4 rendered, 0 already cached, 0 failed')
     again = run_render(clips, '--out', tmp_path/'out', '--quiet')
     assert again.returncode == 0 and again.stdout.startswith('0 rendered, 4 already cached, 0 failed')
-    assert len(pngs(tmp_path/'out')) == 4
+    assert len(cached(tmp_path/'out')) == 4
 
 def test_corrupt_file_is_skipped_and_reported_with_exit_1(clips, tmp_path):
     (clips/'corrupt.flac').write_bytes(b'\x00not flac at all'*64)
@@ -33,15 +33,15 @@ def test_corrupt_file_is_skipped_and_reported_with_exit_1(clips, tmp_path):
     assert r.stdout.startswith('4 rendered, 0 already cached, 1 failed')
     failed = [l for l in r.stdout.splitlines() if 'FAILED' in l]
     assert len(failed) == 1 and 'corrupt.flac' in failed[0] and 'cannot decode' in failed[0]
-    assert len(pngs(tmp_path/'out')) == 4
+    assert len(cached(tmp_path/'out')) == 4
 
 def test_changed_config_renders_into_a_new_folder(clips, tmp_path):
     assert run_render(clips, '--out', tmp_path/'out', '--quiet').returncode == 0
-    r = run_render(clips, '--out', tmp_path/'out', '--quiet', '--n-mels', '64')
+    r = run_render(clips, '--out', tmp_path/'out', '--quiet', '--n-mels', '32')
     assert r.returncode == 0 and r.stdout.startswith('4 rendered, 0 already cached')
     folders = sorted(p for p in (tmp_path/'out').iterdir())
     assert len(folders) == 2
-    assert sorted(Image.open(pngs(f)[0]).size[1] for f in folders) == [64, 128]
+    assert sorted(np.load(cached(f)[0]).shape[0] for f in folders) == [32, 64]  # the default: the ResNets' 64 mel bands
 
 def test_manifest_csv_relative_to_root_reports_missing_rows(clips, tmp_path):
     csv = tmp_path/'manifest.csv'
@@ -70,12 +70,12 @@ def test_killed_run_leaves_no_partial_image_and_resumes(tmp_path):
     proc = subprocess.Popen([str(RENDER), str(src), '--out', str(out), '--quiet'],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
-    while not pngs(out) and time.time() < deadline and proc.poll() is None: time.sleep(0.005)
+    while not cached(out) and time.time() < deadline and proc.poll() is None: time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGKILL); proc.wait()
-    done = pngs(out)
-    assert 0 < len(done) < n, f"the kill should land mid-run, but {len(done)} of {n} images existed"
-    for p in done: Image.open(p).load()  # every image that exists is complete
+    done = cached(out)
+    assert 0 < len(done) < n, f"the kill should land mid-run, but {len(done)} of {n} files existed"
+    for p in done: np.load(p)  # every file that exists is complete
     r = run_render(src, '--out', out, '--quiet')
     assert r.returncode == 0, r.stdout
     assert r.stdout.startswith(f'{n - len(done)} rendered, {len(done)} already cached, 0 failed')
-    assert len(pngs(out)) == n
+    assert len(cached(out)) == n

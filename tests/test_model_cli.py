@@ -2,6 +2,7 @@
 import json, subprocess, sys
 from pathlib import Path
 import pytest
+from gunshot_fastai.data import task_frame
 from gunshot_fastai.testing import gunshot_like, tone, write_clip, run_cli as run
 
 @pytest.fixture(scope='module')
@@ -22,14 +23,14 @@ def test_train_exports_model_and_description(quick_detector):
     out, stdout = quick_detector
     meta = json.loads(out.with_suffix('.json').read_text())
     assert meta['task'] == 'detect' and meta['classes'] == ['gunshot', 'other']
-    assert meta['weights'] == 'none (resnet18)' and meta['pretrained_imagenet'] is False
+    assert meta['weights'] == 'none (random initialisation)' and meta['pretrained'] is False and meta['arch'] == 'resnet18'
     assert {'valid_loss', 'accuracy', 'roc_auc_score'} <= set(meta['valid_metrics'])
     assert len(meta['manifest_sha1']) == 40 and meta['quick'] is True
-    assert 'weights: none (resnet18)' in stdout and 'lr_find suggestions: valley' in stdout
+    assert 'weights: none (random initialisation)' in stdout and 'lr_find suggestions: valley' in stdout
 
 def test_fresh_process_loads_and_predicts(quick_detector, clips):
     out, _ = quick_detector
-    code = ("import json, sys; from gunshot_fastai.predict import load_model; "
+    code = ("import json, sys; from gunshot_fastai.load import load_model; "
             "m = load_model(sys.argv[1]); print(json.dumps(m.predict_file(sys.argv[2])))")
     r = subprocess.run([sys.executable, '-c', code, str(out), str(clips[0])], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -37,6 +38,35 @@ def test_fresh_process_loads_and_predicts(quick_detector, clips):
     assert pred['label'] in ('gunshot', 'other')
     assert abs(sum(pred['probabilities'].values()) - 1) < 1e-5
     assert pred['probability'] == max(pred['probabilities'].values())
+
+def real_clips(n=2):
+    "A gunshot and another clip from the detector's validation fold, as real recordings."
+    df = task_frame('detect')
+    valid = df[df.fold == 1]
+    return [valid[valid.label == 'gunshot'].path.iloc[0], valid[valid.label == 'other'].path.iloc[0]]
+
+def test_load_learner_alone_predicts_a_real_clip_in_a_fresh_process(quick_detector):
+    "An exported learner carries its audio pipeline: fastai's `load_learner` and `predict` are all a user needs."
+    out, _ = quick_detector
+    code = ("import sys; from fastai.learner import load_learner; l = load_learner(sys.argv[1]); "
+            "label, _, probs = l.predict(sys.argv[2]); print(label, *probs.tolist())")
+    for clip in real_clips():
+        r = subprocess.run([sys.executable, '-c', code, str(out), str(clip)], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr[-3000:]
+        label, *probs = r.stdout.strip().splitlines()[-1].split()  # (above it, fastai's progress bar)
+        assert label in ('gunshot', 'other') and abs(sum(map(float, probs)) - 1) < 1e-5
+
+def test_learn_predict_and_gunshot_predict_agree(quick_detector):
+    "One inference path: `Learner.predict` and `gunshot-predict --json` give the same probabilities for real clips."
+    from fastai.learner import load_learner
+    out, _ = quick_detector
+    learn = load_learner(out)
+    r = run('gunshot-predict', '--model', out, '--json', *real_clips())
+    assert r.returncode == 0, r.stderr[-2000:]
+    for line, clip in zip(r.stdout.strip().splitlines(), real_clips()):
+        cli = json.loads(line)['probabilities']
+        _, _, probs = learn.predict(clip)
+        assert max(abs(cli[c] - float(p)) for c, p in zip(learn.dls.vocab, probs)) < 1e-5, (cli, probs)
 
 def test_predict_json_reports_bad_files_and_goes_on(quick_detector, clips):
     out, _ = quick_detector
@@ -61,7 +91,8 @@ def test_train_usage_errors(tmp_path):
     assert r.returncode == 2 and "invalid choice: 'birds'" in r.stderr
     r = run('gunshot-train', '--task', 'detect', '--quick', '--weights', 'imagenet', '--out', tmp_path/'x.pkl',
             env={'TORCH_HOME': str(tmp_path/'empty_torch_home')})
-    assert r.returncode == 1 and 'resnet18-f37072fd.pth' in r.stderr and "weights='none'" in r.stderr
+    assert r.returncode == 2 and 'resnet18-f37072fd.pth' in r.stderr and "weights='none'" in r.stderr
+    assert 'Traceback' not in r.stderr
     assert not (tmp_path/'x.pkl').exists()
 
 def test_evaluate_scores_the_validation_fold_and_stores_a_threshold(quick_detector, clips, tmp_path):

@@ -1,6 +1,7 @@
 "The README's results table is the output of `results_table` on the committed metrics files, not typed by hand."
 from pathlib import Path
-from gunshot_fastai.evaluate import results_table, markdown_table
+from gunshot_fastai.core import markdown_table
+from gunshot_fastai.results import results_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,14 +3,15 @@ import json, socket, subprocess, sys, time, urllib.error, urllib.request
 from pathlib import Path
 import pandas as pd
 import pytest
-from gunshot_fastai.audio import data_root
+from gunshot_fastai.core import data_root
 from gunshot_fastai.data import task_frame
-from gunshot_fastai.scan import build_mixture, event_metrics
-from gunshot_fastai.testing import gunshot_like, noise, write_clip, toy_model, run_cli as run
+from gunshot_fastai.mixtures import build_mixture, event_metrics
+from gunshot_fastai.testing import gunshot_like, noise, write_clip, run_cli as run
+from gunshot_fastai.train import toy_model
 
 @pytest.fixture(scope='module')
 def toy(tmp_path_factory):
-    return toy_model(tmp_path_factory.mktemp('toy')).path
+    return toy_model(tmp_path_factory.mktemp('toy'))
 
 @pytest.fixture(scope='module')
 def mixture(tmp_path_factory):
@@ -42,7 +43,7 @@ def test_scan_reports_a_bad_file_and_goes_on(toy, mixture, tmp_path):
     assert all(abs(l['start'] - round(l['start'])) < 1e-9 for l in lines[1:])  # --hop 1.0: windows start on whole seconds
 
 def test_scan_refuses_a_model_that_is_not_a_detector(tmp_path, mixture):
-    classifier = toy_model(tmp_path, classes=('bang', 'hum')).path
+    classifier = toy_model(tmp_path, classes=('bang', 'hum'))
     r = run('gunshot-scan', '--model', classifier, mixture[0])
     assert r.returncode == 2 and "cannot scan for" in r.stderr
 
