@@ -19,14 +19,17 @@ from librosa.onset import onset_strength, onset_detect
 from .core import FileProblem
 
 # %% auto #0
-__all__ = ['AUDIO_EXTS', 'DEFAULT_SR', 'MIN_SR', 'SILENCE_PEAK', 'ONSET_HOP', 'AudioError', 'wav_shortfall', 'audio_file_stat',
-           'check_audio', 'load_audio', 'audio_blocks', 'read_span', 'audio_duration', 'normalise_gain', 'normalise',
-           'stft_power', 'onsets', 'main_onset', 'align_onset', 'frame_windows']
+__all__ = ['AUDIO_EXTS', 'DEFAULT_SR', 'MIN_SR', 'MIN_DURATION', 'MAX_CHANNELS', 'SILENCE_PEAK', 'ONSET_HOP', 'AudioError',
+           'wav_shortfall', 'audio_file_stat', 'check_audio', 'load_audio', 'audio_blocks', 'read_span',
+           'audio_duration', 'normalise_gain', 'normalise', 'stft_power', 'onsets', 'main_onset', 'align_onset',
+           'frame_windows']
 
 # %% ../nbs/02_audio.ipynb #f02719a8
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')
 DEFAULT_SR = 16_000
 MIN_SR = 4_000  # no real recorder samples slower; a header declaring less is broken or hostile
+MIN_DURATION = 0.05  # seconds: shorter holds no sound to classify
+MAX_CHANNELS = 16
 SILENCE_PEAK = 1e-4  # -80 dBFS: quieter than any real recording's noise floor
 
 class AudioError(FileProblem):
@@ -70,7 +73,8 @@ def check_audio(path, sr:int=DEFAULT_SR, # the rate it will be resampled to (Hz)
     except (sf.LibsndfileError, RuntimeError) as e: raise AudioError(path, f"cannot decode as audio, corrupt or truncated ({_reason(e)})") from None
     if info.samplerate < MIN_SR: raise AudioError(path, f"declares {info.samplerate} samples/s, below the minimum of {MIN_SR}")
     if info.frames <= 0: raise AudioError(path, "contains no audio samples (empty or truncated)")
-    if info.frames*sr < info.samplerate: raise AudioError(path, f"too short: {info.frames} samples at {info.samplerate} Hz is under one sample at {sr} Hz")
+    if info.channels > MAX_CHANNELS: raise AudioError(path, f"has {info.channels} channels, more than the {MAX_CHANNELS} accepted")
+    if info.duration < MIN_DURATION: raise AudioError(path, f"too short: {1000*info.duration:.1f} ms of audio, under the {1000*MIN_DURATION:.0f} ms a sound needs")
     if max_duration is not None and info.duration > max_duration:
         raise AudioError(path, f"{info.duration:.1f} s of audio is over the limit of {max_duration:g} s")
     if path.suffix.lower() == '.wav' and (missing := wav_shortfall(path)):
@@ -84,17 +88,19 @@ def _reason(e:Exception) -> str:
 # %% ../nbs/02_audio.ipynb #2a7b0001
 def load_audio(path, sr:int=DEFAULT_SR, # target sample rate (Hz)
                reject_silent:bool=False, # raise if the clip is all silence
-               max_duration:float=None # longest accepted (s); None: no limit
+               max_duration:float=None, # longest accepted (s); None: no limit
+               first:float=None # decode only the first `first` seconds (None: all)
               ) -> np.ndarray:
-    "Decode `path` to mono float32 at `sr` Hz; raises `AudioError` naming the file and the problem."
+    "Decode `path` (or its first `first` seconds) to mono float32 at `sr` Hz; raises `AudioError` naming the file and the problem."
     path = Path(path)
     info = check_audio(path, sr, max_duration)
+    want = info.frames if first is None else min(info.frames, max(1, round(first*info.samplerate)))
     try:
-        with sf.SoundFile(str(path)) as f: y = f.read(dtype='float32', always_2d=True)
+        with sf.SoundFile(str(path)) as f: y = f.read(want, dtype='float32', always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as e:
         raise AudioError(path, f"cannot decode as audio, corrupt or truncated ({_reason(e)})") from None
     if len(y) == 0: raise AudioError(path, "contains no audio samples (empty or truncated)")
-    if len(y) < info.frames: raise AudioError(path, f"truncated: header declares {info.frames} frames, only {len(y)} decode")
+    if len(y) < want: raise AudioError(path, f"truncated: header declares {info.frames} frames, only {len(y)} decode")
     if not np.isfinite(y).all(): raise AudioError(path, f"{(~np.isfinite(y)).sum()} NaN/inf samples")
     y = y.mean(axis=1) if y.shape[1] > 1 else y[:, 0]
     if info.samplerate != sr: y = soxr.resample(y, info.samplerate, sr, quality='HQ')

@@ -12,7 +12,7 @@ import torch
 from fastcore.basics import chunked
 from fastai.learner import Learner, load_learner
 from .core import FileProblem
-from .audio import AudioError
+from .audio import AudioError, check_audio
 from .spectrogram import SpecConfig
 from .cache import cache_folder
 from .block import AudioInput, audio_input
@@ -26,12 +26,14 @@ class ModelError(FileProblem):
 
 class ClipClassifier:
     "What every model of this library shares: classifying many audio files in batches, reporting bad ones instead of stopping."
-    def predict_files(self, paths, bs:int=32) -> Iterator[dict]:
-        "Classify each file; a bad file yields `{'path', 'error'}` and the rest go on; results in the order given."
+    def predict_files(self, paths, bs:int=32, max_duration:float=None) -> Iterator[dict]:
+        "Classify each file (refusing any over `max_duration` s); a bad file yields `{'path', 'error'}` and the rest go on; results in the order given."
         for chunk in chunked(list(paths), bs):
             out, good = [None]*len(chunk), []
             for i, p in enumerate(chunk):
-                try: good.append((i, self.features(p)))
+                try:
+                    if max_duration is not None: check_audio(p, max_duration=max_duration)
+                    good.append((i, self.features(p)))
                 except AudioError as e: out[i] = {'path': str(p), 'error': e.problem}
             if good:
                 for (i, _), probs in zip(good, self.probabilities(np.stack([f for _, f in good]))):

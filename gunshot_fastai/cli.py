@@ -144,12 +144,13 @@ def gunshot_predict(
     model:Annotated[str, f"an exported model (.pkl, or a two-stage folder); {TRUST}", {'required': True}]=None,
     json:bool=False, # one JSON object per line
     bs:int=32, # files scored per forward pass
+    max_duration:float=3600., # refuse files longer than this (s); a clip is classified from its first 30 s
 ):
     "Classify audio files with an exported model; exit 0 if all were classified, 1 if some failed, 2 if the model is unusable."
-    _positive(bs=bs)
+    _positive(bs=bs, max_duration=max_duration)
     m = _load(model)
     failed = 0
-    for r in m.predict_files(files, bs=bs):
+    for r in m.predict_files(files, bs=bs, max_duration=max_duration):
         failed += 'error' in r
         if json: print(dumps(r), flush=True)
         elif 'error' in r: print(f"{r['path']}: ERROR {r['error']}", flush=True)
@@ -181,18 +182,20 @@ def gunshot_scan(
     hop:float=None, # seconds between windows (default: a quarter window)
     json:bool=False, # one JSON object per event
     bs:int=64, # windows scored per batch
+    max_duration:float=86400., # refuse recordings longer than this (s)
 ):
     "Scan recordings for gunshots; exit 0 if all files were scanned, 1 if some failed, 2 if the model or an option is unusable."
-    _positive(window=window, hop=hop, bs=bs)
+    _positive(window=window, hop=hop, bs=bs, max_duration=max_duration)
     if threshold is not None and not 0 <= threshold <= 1: raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
-    from gunshot_fastai.audio import AudioError, audio_duration
+    from gunshot_fastai.audio import AudioError, check_audio
     from gunshot_fastai.scan import detection_class, scan_file
     m = _load(model)
     detection_class(m)
     failed = 0
     for path in files:
         try:
-            with _progress(path, audio_duration(path)) as progress: events = scan_file(m, path, threshold, window, hop, bs=bs, progress=progress)
+            length = check_audio(path, max_duration=max_duration).duration  # refused before any decoding
+            with _progress(path, length) as progress: events = scan_file(m, path, threshold, window, hop, bs=bs, progress=progress)
         except AudioError as e:
             failed += 1
             print(dumps({'path': path, 'error': e.problem}) if json else f"{path}: ERROR {e.problem}", flush=True)
@@ -213,12 +216,16 @@ def gunshot_serve(
     port:int=8000, # TCP port
     max_upload_mb:float=50., # largest request body accepted (MiB)
     max_duration:float=3600., # longest audio accepted (s)
+    max_busy:int=2, # heavy requests (/predict, /scan) at a time; more get 429
+    max_windows:int=20_000, # most windows one /scan may score
+    body_timeout:float=30., # seconds a request body may stall before a 408
 ):
-    "Serve an exported model as a JSON HTTP API (/predict, /scan, /model, /health)."
-    _positive(max_upload_mb=max_upload_mb, max_duration=max_duration)
+    "Serve an exported model as a JSON HTTP API (/predict, /scan, /model, /health), with a ceiling on each request's cost."
+    _positive(max_upload_mb=max_upload_mb, max_duration=max_duration, max_busy=max_busy, max_windows=max_windows, body_timeout=body_timeout)
     import uvicorn
     from gunshot_fastai.serve import create_app
-    uvicorn.run(create_app(_load(model), max_upload_mb, max_duration), host=host, port=port, log_level='info')
+    app = create_app(_load(model), max_upload_mb, max_duration, max_busy, max_windows, body_timeout)
+    uvicorn.run(app, host=host, port=port, log_level='info')
     return 0
 
 # %% ../nbs/20_cli.ipynb #89c84cc6

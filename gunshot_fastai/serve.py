@@ -4,25 +4,29 @@
 
 # %% ../nbs/14_serve.ipynb #e7bba205
 from __future__ import annotations
-import tempfile
+import asyncio, tempfile, threading
 from pathlib import Path
 from typing import Annotated
-from fastapi import FastAPI, File, HTTPException, Query, UploadFile
+from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 import gunshot_fastai
 from .core import FileProblem
-from .audio import AUDIO_EXTS, audio_duration
+from .audio import AUDIO_EXTS, check_audio
+from .spectrogram import CLIP_SECONDS
 from .classifier import ClipClassifier, ModelError
 from .load import load_model
 from .scan import detection_class, scan_file
 
+MIN_HOP = 0.1  # seconds: the smallest hop /scan accepts
+
 # %% auto #0
-__all__ = ['BodyLimit', 'create_app']
+__all__ = ['MIN_HOP', 'BodyLimit', 'Cancelled', 'create_app']
 
 # %% ../nbs/14_serve.ipynb #cc7d0bee
 class BodyLimit:
-    "ASGI middleware: a 413 JSON error for request bodies over `max_bytes`, declared up front or streamed."
-    def __init__(self, app, max_bytes:int): self.app, self.max_bytes = app, max_bytes
+    "ASGI middleware: a 413 JSON error for request bodies over `max_bytes`, declared up front or streamed; 408 when a body stalls for `timeout` s."
+    def __init__(self, app, max_bytes:int, timeout:float=30.): self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
 
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http': return await self.app(scope, receive, send)
@@ -30,11 +34,14 @@ class BodyLimit:
         declared = dict(scope['headers']).get(b'content-length', b'')
         if declared.isdigit() and int(declared) > self.max_bytes:
             return await JSONResponse({'detail': too_large}, status_code=413)(scope, receive, send)
-        received = 0
+        received, done = 0, False
         async def limited_receive():
-            nonlocal received
-            message = await receive()
+            nonlocal received, done
+            if done: return await receive()  # after the body: only a disconnect can come, and it may take its time
+            try: message = await asyncio.wait_for(receive(), self.timeout)
+            except asyncio.TimeoutError: raise HTTPException(408, f"the request body stopped arriving for {self.timeout:g} s") from None
             received += len(message.get('body', b''))
+            done = message['type'] != 'http.request' or not message.get('more_body', False)
             if received > self.max_bytes: raise HTTPException(413, too_large)  # FastAPI answers it as JSON
             return message
         await self.app(scope, limited_receive, send)
@@ -44,64 +51,93 @@ def _saved_upload(upload:UploadFile, folder:Path, max_duration:float) -> Path:
     name = upload.filename or 'upload'
     ext = Path(name).suffix.lower()
     if ext not in AUDIO_EXTS:
-        raise HTTPException(415, f"{name}: unsupported file type {ext or '(none)'!r}; send one of {', '.join(AUDIO_EXTS)}")
+        raise HTTPException(415, f"the upload: unsupported file type {ext or '(none)'!r}; send one of {', '.join(AUDIO_EXTS)}")
     path = folder/f'upload{ext}'
     with open(path, 'wb') as f:
         while chunk := upload.file.read(1 << 20): f.write(chunk)
-    if path.stat().st_size == 0: raise HTTPException(422, f"{name}: file is empty (0 bytes)")
-    try: seconds = audio_duration(path)
-    except FileProblem as e: raise HTTPException(422, f"{name}: {e.problem}") from None
+    try: seconds = check_audio(path).duration
+    except FileProblem as e: raise HTTPException(422, f"the upload: {e.problem}") from None
     if seconds > max_duration:
-        raise HTTPException(413, f"{name}: {seconds:.1f} s of audio is over this server's limit of {max_duration:g} s")
+        raise HTTPException(413, f"the upload: {seconds:.1f} s of audio is over this server's limit of {max_duration:g} s")
     return path
 
-def create_app(model:ClipClassifier|str, max_upload_mb:float=50., # request body limit (MiB)
-               max_duration:float=3600. # longest audio accepted (s)
+class Cancelled(Exception):
+    "The client of a request went away."
+
+def create_app(model:ClipClassifier|str, # a loaded model or the path of an exported one
+               max_upload_mb:float=50., # request body limit (MiB)
+               max_duration:float=3600., # longest audio accepted (s)
+               max_busy:int=2, # heavy requests (/predict, /scan) at a time; more get 429
+               max_windows:int=20_000, # most windows one /scan may score
+               body_timeout:float=30. # seconds a request body may stall before a 408
               ) -> FastAPI:
-    "A FastAPI app serving `model` (a loaded model or the path of an exported one)."
+    "A FastAPI app serving `model`, with a ceiling on what each request and all of them together may cost."
     model = model if isinstance(model, ClipClassifier) else load_model(model)
     app = FastAPI(title='gunshot_fastai', version=gunshot_fastai.__version__,
                   description=f"Gunshot audio model ({model.meta.get('task')}: {', '.join(model.classes)}).")
-    app.add_middleware(BodyLimit, max_bytes=round(max_upload_mb*2**20))
+    app.add_middleware(BodyLimit, max_bytes=round(max_upload_mb*2**20), timeout=body_timeout)
+    busy, counts = threading.BoundedSemaphore(max_busy), {'busy': 0, 'cancelled': 0}
+    limits = {'max_upload_mb': max_upload_mb, 'max_duration_s': max_duration, 'max_busy': max_busy,
+              'max_windows': max_windows, 'min_hop_s': MIN_HOP, 'body_timeout_s': body_timeout, 'clip_seconds': CLIP_SECONDS}
 
     def run(upload:UploadFile, work) -> dict:
-        "Save `upload`, call `work(path)`, and turn a bad file into a 422 naming the upload."
-        with tempfile.TemporaryDirectory(prefix='gunshot-serve-') as d:
-            path = _saved_upload(upload, Path(d), max_duration)
-            try: return {'filename': upload.filename, **work(path)}
-            except FileProblem as e: raise HTTPException(422, f"{upload.filename}: {e.problem}") from None
+        "Save `upload` and call `work(path)`, one of at most `max_busy` at a time; a bad file becomes a 422 naming the upload."
+        if not busy.acquire(blocking=False):
+            raise HTTPException(429, f"the server is busy with {max_busy} requests; retry shortly", headers={'Retry-After': '1'})
+        counts['busy'] += 1
+        try:
+            with tempfile.TemporaryDirectory(prefix='gunshot-serve-') as d:
+                path = _saved_upload(upload, Path(d), max_duration)
+                try: return {'filename': upload.filename, **work(path)}
+                except FileProblem as e: raise HTTPException(422, f"the upload: {e.problem}") from None
+        finally: counts['busy'] -= 1; busy.release()
 
     @app.get('/health')
     def health() -> dict:
-        "The server is up and has a model."
-        return {'status': 'ok', 'task': model.meta.get('task')}
+        "The server is up and has a model; how many heavy requests are running; how many scans were cancelled."
+        return {'status': 'ok', 'task': model.meta.get('task'), **counts}
 
     @app.get('/model')
     def describe() -> dict:
-        "What the loaded model predicts and how it turns audio into images."
+        "What the loaded model predicts, how it makes its input, and this server's limits."
         return {'task': model.meta.get('task'), 'classes': model.classes, 'target': model.target,
                 'threshold': model.threshold, 'spec': model.spec.to_dict(), 'arch': model.meta.get('arch'),
                 'weights': model.meta.get('weights'), 'valid_metrics': model.meta.get('valid_metrics'),
                 'library_version': model.meta.get('library_version'), 'server_version': gunshot_fastai.__version__,
-                'limits': {'max_upload_mb': max_upload_mb, 'max_duration_s': max_duration}}
+                'limits': limits}
 
     @app.post('/predict')
-    def predict(file:Annotated[UploadFile, File(description="an audio clip (wav, flac, ogg, mp3)")]) -> dict:
+    def predict(file:Annotated[UploadFile, File(description="an audio clip (wav, flac, ogg, mp3); its first 30 s are classified")]) -> dict:
         "Classify an uploaded clip: label, its probability, and every class's."
         def work(path):
             return {k: v for k, v in model.predict_file(path).items() if k != 'path'}  # never echo a server path
         return run(file, work)
 
     @app.post('/scan')
-    def scan(file:Annotated[UploadFile, File(description="an audio recording of any length within the limit")],
-             threshold:Annotated[float|None, Query(ge=0, le=1, description="default: the model's")]=None,
-             hop:Annotated[float|None, Query(gt=0, le=60, description="seconds between windows")]=None) -> dict:
+    async def scan(request:Request,
+                   file:Annotated[UploadFile, File(description="an audio recording of any length within the limit")],
+                   threshold:Annotated[float|None, Query(ge=0, le=1, description="default: the model's")]=None,
+                   hop:Annotated[float|None, Query(ge=MIN_HOP, le=60, description="seconds between windows (default: a quarter window)")]=None) -> dict:
         "Timestamped gunshot events in an uploaded recording."
         try: detection_class(model)
         except ModelError as e: raise HTTPException(409, e.problem) from None
+        gone = threading.Event()
+        def progress(_):
+            if gone.is_set(): raise Cancelled()
         def work(path):
-            events = [{k: v for k, v in e.items() if k != 'path'} for e in scan_file(model, path, threshold, hop=hop)]
-            return {'duration_s': round(audio_duration(path), 3), 'events': events}
-        return run(file, work)
+            seconds = check_audio(path).duration
+            if (n := 1 + int(seconds/(hop or model.spec.duration/4))) > max_windows:
+                raise HTTPException(422, f"the upload: {seconds:.0f} s at a hop of {hop or model.spec.duration/4:g} s is {n} windows, "
+                                         f"over this server's limit of {max_windows}: use a larger hop")
+            events = [{k: v for k, v in e.items() if k != 'path'} for e in scan_file(model, path, threshold, hop=hop, progress=progress)]
+            return {'duration_s': round(seconds, 3), 'events': events}
+        job = asyncio.ensure_future(run_in_threadpool(run, file, work))
+        while not job.done():
+            await asyncio.wait([job], timeout=0.5)
+            if not job.done() and await request.is_disconnected(): gone.set()
+        try: return job.result()
+        except Cancelled:
+            counts['cancelled'] += 1
+            raise HTTPException(499, "the client went away") from None
 
     return app

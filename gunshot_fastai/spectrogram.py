@@ -15,8 +15,9 @@ from PIL import Image
 from .audio import DEFAULT_SR, load_audio, normalise, align_onset, stft_power
 
 # %% auto #0
-__all__ = ['FEATURES_VERSION', 'MN04_SPEC', 'SpecConfig', 'kaldi_mel_filters', 'mel_filters', 'mel_power', 'to_log', 'log_mel',
-           'to_unit', 'spec_input', 'spec_image', 'to_feature_rate', 'clip_window', 'clip_features']
+__all__ = ['FEATURES_VERSION', 'MN04_SPEC', 'CLIP_SECONDS', 'SpecConfig', 'kaldi_mel_filters', 'mel_filters', 'mel_power',
+           'to_log', 'log_mel', 'to_unit', 'spec_input', 'spec_image', 'to_feature_rate', 'clip_window',
+           'clip_features']
 
 # %% ../nbs/03_spectrogram.ipynb #a18dd171
 FEATURES_VERSION = 2  # bump when the front end's code changes its output, so old caches are not reused
@@ -159,9 +160,11 @@ def to_feature_rate(y:np.ndarray, cfg:SpecConfig) -> np.ndarray:
     "Audio read at `cfg.read_sr`, resampled to `cfg.sr` (unchanged when they agree)."
     return y if cfg.read_sr == cfg.sr else soxr.resample(y, cfg.read_sr, cfg.sr, quality='HQ')
 
+CLIP_SECONDS = 30.  # a clip is classified from its first 30 s; longer recordings are for the scanner
+
 def clip_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
-    "The onset-aligned, normalised window of the audio file at `path`, at `cfg.sr`."
-    y = normalise(load_audio(path, cfg.read_sr, reject_silent=True, max_duration=max_duration), cfg.norm)
+    "The onset-aligned, normalised window of the first `CLIP_SECONDS` of the audio file at `path`, at `cfg.sr`."
+    y = normalise(load_audio(path, cfg.read_sr, reject_silent=True, max_duration=max_duration, first=CLIP_SECONDS), cfg.norm)
     return to_feature_rate(align_onset(y, cfg.read_sr, cfg.duration, cfg.pre_roll), cfg)
 
 def clip_features(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
