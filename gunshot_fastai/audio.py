@@ -11,7 +11,8 @@ from typing import Iterator
 import numpy as np
 import soundfile as sf
 import soxr
-import torch
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
 import librosa
 # librosa loads its submodules lazily, at first use; importing what we use here loads them once, in the parent,
 # so worker processes forked later inherit them instead of each paying ~1.5 s on its first clip.
@@ -158,16 +159,22 @@ def normalise(y:np.ndarray, how:str='peak', level_db:float=None) -> np.ndarray:
 
 # %% ../nbs/02_audio.ipynb #6cdb78fd
 @lru_cache(maxsize=8)
-def _hann(length:int, symmetric:bool=False) -> torch.Tensor: return torch.hann_window(length, periodic=not symmetric)
+def _hann(n_fft:int, length:int, symmetric:bool=False) -> np.ndarray:
+    "A Hann window of `length` (periodic, as librosa's, unless `symmetric`), centred in `n_fft` samples."
+    w = np.hanning(length) if symmetric else np.hanning(length + 1)[:-1]
+    left = (n_fft - length)//2
+    return np.pad(w, (left, n_fft - length - left)).astype(np.float32)
 
 def stft_power(y:np.ndarray, n_fft:int, hop_length:int, win_length:int=None, # Hann window length (default n_fft)
                symmetric:bool=False, # a symmetric Hann window instead of librosa's periodic one
                pad_mode:str='constant' # how the signal's ends are padded for centred frames
               ) -> np.ndarray:
     "|STFT|² of `y` (n_fft/2+1 × frames; a batch of signals as rows gives one per row), framed as `librosa.stft` frames it."
-    spec = torch.stft(torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)), n_fft, hop_length, win_length=win_length,
-                      window=_hann(win_length or n_fft, symmetric), center=True, pad_mode=pad_mode, return_complex=True)
-    return (spec.real**2 + spec.imag**2).numpy()
+    y = np.asarray(y, dtype=np.float32)
+    y = np.pad(y, [(0, 0)]*(y.ndim - 1) + [(n_fft//2, n_fft//2)], mode=pad_mode)
+    frames = sliding_window_view(y, n_fft, axis=-1)[..., ::hop_length, :]*_hann(n_fft, win_length or n_fft, symmetric)
+    spec = scipy.fft.rfft(frames, axis=-1)
+    return np.moveaxis(spec.real**2 + spec.imag**2, -1, -2)
 
 # %% ../nbs/02_audio.ipynb #c3407940
 ONSET_HOP = 160  # 10 ms at 16 kHz

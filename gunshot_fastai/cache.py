@@ -4,13 +4,12 @@
 
 # %% ../nbs/04_cache.ipynb #ab50ed4e
 from __future__ import annotations
-import hashlib, multiprocessing, os
+import hashlib, multiprocessing, os, sys
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 import numpy as np
 import pandas as pd
-import torch
 from threadpoolctl import threadpool_limits
 from fastcore.parallel import ProcessPoolExecutor
 from fastcore.basics import defaults
@@ -103,7 +102,7 @@ def one_thread_per_worker():
     global _worker_thread_limit
     if _worker_thread_limit is None and multiprocessing.parent_process() is not None:
         _worker_thread_limit = threadpool_limits(1, user_api='blas')
-        torch.set_num_threads(1)
+        if 'torch' in sys.modules: sys.modules['torch'].set_num_threads(1)  # inherited from a parent that trains
 
 def _render_one(job, cfg:SpecConfig):
     one_thread_per_worker()

@@ -18,7 +18,7 @@ from fastai.torch_core import set_seed
 from fastcore.basics import chunked
 import gunshot_fastai
 from .core import TASKS, atomic_write, data_root
-from .spectrogram import MN04_SPEC, spec_input
+from .spectrogram import SpecConfig, MN04_SPEC, spec_input
 from .cache import with_features, feature_cache, cache_folder, cached_features, cache_name
 from .data import task_frame, quick_subset
 from .block import AudioBlock, audio_augmentations
@@ -38,13 +38,13 @@ def pretrain_clips(root=None, exclude_fold:int=1) -> pd.DataFrame:
     return clips[~clips.path.map(str).isin(held_out)].sort_values('path', key=lambda s: s.map(str)).reset_index(drop=True)
 
 # %% ../nbs/08a_pretrain.ipynb #9e7a000a
-def audioset_outputs(paths, cache=None, bs:int=64) -> tuple[np.ndarray, np.ndarray]:
+def audioset_outputs(paths, cache=None, bs:int=64, spec:SpecConfig=MN04_SPEC) -> tuple[np.ndarray, np.ndarray]:
     "The AudioSet network's class probabilities (files × 527) and embeddings (files × 512) for audio files, computed once into the cache."
     cache = Path(cache or feature_cache())
     weights = audioset_weights()
-    folder = cache/f'audioset-mn04-{sha256(weights)[:12]}'
+    folder = cache/f'audioset-mn04-{sha256(weights)[:12]}-{spec.key}'
     folder.mkdir(parents=True, exist_ok=True)
-    inputs = cache_folder(cache, MN04_SPEC)
+    inputs = cache_folder(cache, spec)
     out, todo = {}, []
     for i, p in enumerate(map(Path, paths)):
         f = folder/f'{cache_name(p)}.npy'
@@ -53,7 +53,7 @@ def audioset_outputs(paths, cache=None, bs:int=64) -> tuple[np.ndarray, np.ndarr
     if todo:
         net = audioset_model(weights)
         for chunk in chunked(todo, bs):
-            x = torch.from_numpy(np.stack([spec_input(cached_features(p, MN04_SPEC, inputs), MN04_SPEC) for _, p, _ in chunk]))
+            x = torch.from_numpy(np.stack([spec_input(cached_features(p, spec, inputs), spec) for _, p, _ in chunk]))
             with torch.inference_mode(): both = torch.cat([torch.sigmoid(net(x)), mn04_embedding(net, x)], dim=1).numpy()
             for (i, _, f), row in zip(chunk, both):
                 with atomic_write(f) as fh: np.save(fh, row)

@@ -18,9 +18,9 @@ from fastai.callback.progress import CSVLogger
 from fastai.callback.mixup import MixUp
 from fastai.torch_core import set_seed
 import gunshot_fastai
-from .core import MANIFEST, atomic_write
+from .core import MANIFEST, atomic_write, phase
 from .spectrogram import SpecConfig
-from .cache import with_features
+from .cache import with_features, feature_cache
 from .data import task_table, category_guns, folder_clips
 from .block import task_dataloaders, class_weights, use_cache
 from .core import data_root
@@ -51,7 +51,10 @@ def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagen
 def find_lr(learn:Learner, plot_to=None, num_it:int=100) -> dict:
     "Run `lr_find`; returns its valley and slide suggestions, saving the plot to `plot_to` if given."
     print(f"LR finder: {num_it} mini-batches at rising learning rates (the model is restored afterwards)", flush=True)
-    suggested = learn.lr_find(suggest_funcs=(valley, slide), num_it=num_it, show_plot=True)
+    try: suggested = learn.lr_find(suggest_funcs=(valley, slide), num_it=num_it, show_plot=True)
+    except (IndexError, ValueError):  # stopped as "diverged" before enough points: a nearly perfect model's tiny loss is all noise
+        print("LR finder: the loss 'diverged' at once (it is tiny); running all mini-batches instead", flush=True)
+        suggested = learn.lr_find(suggest_funcs=(valley, slide), num_it=num_it, show_plot=True, stop_div=False)
     if plot_to is not None:
         plt.gcf().suptitle(f"lr_find: valley {suggested.valley:.2e}, slide {suggested.slide:.2e}")
         plt.gcf().savefig(plot_to, dpi=80, bbox_inches='tight')
@@ -101,6 +104,7 @@ def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', pati
         if patience: cbs.append(EarlyStoppingCallback(monitor=monitor, patience=patience))
         learn.fit_one_cycle(st.epochs, slice(lr/st.lr_div, lr) if st.lr_div != 1 else lr, cbs=cbs)
         seconds = time.perf_counter() - t0
+        print(f"stage {i} of {len(stages)}: done in {seconds:.0f} s", flush=True)
         hist = pd.DataFrame(learn.recorder.values, columns=learn.recorder.metric_names[1:-1])  # this fit's epochs
         best = hist[monitor].idxmin() if 'loss' in monitor else hist[monitor].idxmax()
         kept = best if keep == 'best' else len(hist) - 1
@@ -150,14 +154,14 @@ def train_task(task:str, # what to learn: one of `core.TASKS`
     spec = spec or arch_spec(arch)
     df = task_table(task, root, split, seed, subset, quick)
     check_pretraining(weights, df[df.fold == valid_fold], root)
-    df = with_features(df, spec)
+    with phase(f"features of {len(df)} clips (cached in {feature_cache()})"): df = with_features(df, spec)
     dls = task_dataloaders(df, valid_fold, spec, bs=16 if quick else bs, seed=seed)
     out = Path(out)
     work = out.parent/f'{out.stem}-work'
     learn = make_learner(dls, arch, weights, mixup, path=work)
     print(f"{task}: {len(dls.train_ds)} training / {len(dls.valid_ds)} validation clips (fold {valid_fold}), "
           f"{len(dls.vocab)} classes; {arch}, weights: {learn.weights_used}", flush=True)
-    its = 40 if quick else 100
+    its = 40 if quick else min(100, max(40, len(dls.train)))  # about one epoch of mini-batches: enough for a curve, and short
     lrs = find_lr(learn, work/'lr_find.png', its)
     print(f"lr_find suggestions: valley {lrs['valley']:.2e}, slide {lrs['slide']:.2e}", flush=True)
     stages = list(schedule or default_schedule(learn.pretrained, 4 if quick else epochs))
@@ -172,7 +176,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`
             'valid_metrics': {n: float(v) for n, v in zip(names, learn.validate())},
             'library_version': gunshot_fastai.__version__, 'trained_at': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
             'command': command}
-    export_model(learn, out, meta)
+    with phase(f"export to {out}"): export_model(learn, out, meta)
     return learn, meta
 
 # %% ../nbs/08_train.ipynb #7a1e0003

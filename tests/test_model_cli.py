@@ -2,15 +2,8 @@
 import json, subprocess, sys
 from pathlib import Path
 import pytest
-from gunshot_fastai.data import task_frame
+from conftest import real_clips
 from gunshot_fastai.testing import gunshot_like, tone, write_clip, run_cli as run
-
-@pytest.fixture(scope='module')
-def quick_detector(tmp_path_factory):
-    out = tmp_path_factory.mktemp('models')/'detect.pkl'
-    r = run('gunshot-train', '--task', 'detect', '--quick', '--out', out)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    return out, r.stdout
 
 @pytest.fixture
 def clips(tmp_path):
@@ -38,12 +31,6 @@ def test_fresh_process_loads_and_predicts(quick_detector, clips):
     assert pred['label'] in ('gunshot', 'other')
     assert abs(sum(pred['probabilities'].values()) - 1) < 1e-5
     assert pred['probability'] == max(pred['probabilities'].values())
-
-def real_clips(n=2):
-    "A gunshot and another clip from the detector's validation fold, as real recordings."
-    df = task_frame('detect')
-    valid = df[df.fold == 1]
-    return [valid[valid.label == 'gunshot'].path.iloc[0], valid[valid.label == 'other'].path.iloc[0]]
 
 def test_load_learner_alone_predicts_a_real_clip_in_a_fresh_process(quick_detector):
     "An exported learner carries its audio pipeline: fastai's `load_learner` and `predict` are all a user needs."
