@@ -122,6 +122,8 @@ def gunshot_train(
     except (FileNotFoundError, ValueError) as e:
         print(f"gunshot-train: error: {e}", file=sys.stderr)
         return 1
+    from fastai.torch_core import rank_distrib
+    if rank_distrib(): return 0  # one of several processes (torchrun / accelerate launch): process 0 reports and exports
     print(pd.DataFrame(meta['stages']).to_string(index=False))
     print(f"validation (fold {fold}): " + ', '.join(f"{k} {v:.4f}" for k, v in meta['valid_metrics'].items()))
     print(f"weights: {meta['weights']}; exported {out}")
@@ -196,7 +198,7 @@ def _progress(path, length:float):
     try:
         with redirect_stdout(sys.stderr): bar = fp.progress_bar(range(round(length)), total=round(length))
         bar.comment = f'{path}: scanned'
-        bar.on_iter_begin()
+        bar.update(0)  # starts the clock
         yield lambda done: bar.update(min(round(done), round(length)))
         bar.on_iter_end()
     finally: fp.WRITER_FN = writer

@@ -36,7 +36,7 @@ def results_table(folder='results') -> pd.DataFrame:
                 cv = json.loads((sub/'cv.json').read_text())
                 for method, summary in cv['summary'].items():
                     r = found.setdefault((task, method), {'commands': []})
-                    r['kfold'] = f"{summary['accuracy']} ({summary['folds']} folds)"
+                    if int(summary['folds']) > 1: r['kfold'] = f"{summary['accuracy']} ({summary['folds']} folds)"  # (one fold: the fold-1 columns)
                     r['commands'].append(cv['command'])
                     if 'fold1' not in r and (sub/method/'fold1'/'metrics.json').is_file():
                         r['fold1'] = json.loads((sub/method/'fold1'/'metrics.json').read_text())

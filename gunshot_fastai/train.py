@@ -5,6 +5,7 @@
 # %% ../nbs/08_train.ipynb #40de3f57
 from __future__ import annotations
 import hashlib, json, os, tempfile, time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
@@ -16,7 +17,10 @@ from fastai.callback.schedule import valley, slide
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.progress import CSVLogger
 from fastai.callback.mixup import MixUp
-from fastai.torch_core import set_seed
+from fastai.torch_core import set_seed, num_distrib, rank_distrib
+from fastai.distributed import DistributedDL
+from fastcore.basics import patch
+import torch
 import gunshot_fastai
 from .core import MANIFEST, atomic_write, phase
 from .spectrogram import SpecConfig
@@ -28,8 +32,9 @@ from .models import TRAIN_SPEC, arch_spec, create_model, checkpoint_meta
 from .testing import gunshot_like, tone, noise, write_clip
 
 # %% auto #0
-__all__ = ['task_metrics', 'make_learner', 'find_lr', 'Stage', 'default_schedule', 'parse_schedule', 'fit_stages',
-           'manifest_hash', 'export_model', 'train_task', 'check_pretraining', 'train_hierarchy', 'toy_model']
+__all__ = ['task_metrics', 'make_learner', 'distributed', 'process_group', 'same_in_every_process', 'one_process',
+           'training_context', 'find_lr', 'Stage', 'default_schedule', 'parse_schedule', 'fit_stages', 'manifest_hash',
+           'export_model', 'train_task', 'check_pretraining', 'train_hierarchy', 'toy_model']
 
 # %% ../nbs/08_train.ipynb #df6a3cd3
 def task_metrics(n_classes:int) -> list:
@@ -47,18 +52,56 @@ def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagen
     learn.weights_used, learn.pretrained = used, pretrained
     return learn
 
+# %% ../nbs/08_train.ipynb #d15b0002
+@patch
+def _broadcast(self:DistributedDL, t, rank):
+    "Broadcast `t` from `rank`: as a CUDA tensor for NCCL, a CPU tensor otherwise (fastai's own assumes CUDA)."
+    t = torch.LongTensor(t).to('cuda' if torch.distributed.get_backend() == 'nccl' else 'cpu')
+    torch.distributed.broadcast(t, rank)
+    return t.cpu().tolist()
+
+def distributed() -> bool:
+    "Whether this process is one of several started by `accelerate launch` or `torchrun`."
+    return num_distrib() > 1
+
+def process_group():
+    "accelerate's state for this process: it starts the process group (gloo on a CPU, NCCL on GPUs) once."
+    from accelerate import PartialState
+    return PartialState(cpu=not torch.cuda.is_available())
+
+def same_in_every_process(obj):
+    "`obj` as rank 0 has it, in every process of a distributed run (unchanged when alone)."
+    if not distributed(): return obj
+    process_group()
+    box = [obj]
+    torch.distributed.broadcast_object_list(box, src=0)
+    return box[0]
+
+@contextmanager
+def one_process():
+    "Within it, fastai sees one process: each saves and restores its own files (the LR finder) and waits for no other."
+    hidden = {k: os.environ.pop(k) for k in ('RANK', 'WORLD_SIZE') if k in os.environ}
+    try: yield
+    finally: os.environ.update(hidden)
+
+def training_context(learn:Learner):
+    "fastai's `distrib_ctx` when launched as several processes (plain batch norms, CPU or GPU), else nothing."
+    if not distributed(): return nullcontext(learn)
+    return learn.distrib_ctx(sync_bn=False, cpu=not torch.cuda.is_available())
+
 # %% ../nbs/08_train.ipynb #23bf8f8d
 def find_lr(learn:Learner, plot_to=None, num_it:int=100) -> dict:
     "Run `lr_find`; returns its valley and slide suggestions, saving the plot to `plot_to` if given."
     print(f"LR finder: {num_it} mini-batches at rising learning rates (the model is restored afterwards)", flush=True)
-    try: suggested = learn.lr_find(suggest_funcs=(valley, slide), num_it=num_it, show_plot=True)
-    except (IndexError, ValueError):  # stopped as "diverged" before enough points: a nearly perfect model's tiny loss is all noise
-        print("LR finder: the loss 'diverged' at once (it is tiny); running all mini-batches instead", flush=True)
-        suggested = learn.lr_find(suggest_funcs=(valley, slide), num_it=num_it, show_plot=True, stop_div=False)
+    with one_process():
+        try: suggested = learn.lr_find(suggest_funcs=(valley, slide), num_it=num_it, show_plot=True)
+        except (IndexError, ValueError):  # stopped as "diverged" before enough points: a nearly perfect model's tiny loss is all noise
+            print("LR finder: the loss 'diverged' at once (it is tiny); running all mini-batches instead", flush=True)
+            suggested = learn.lr_find(suggest_funcs=(valley, slide), num_it=num_it, show_plot=True, stop_div=False)
     if plot_to is not None:
         plt.gcf().suptitle(f"lr_find: valley {suggested.valley:.2e}, slide {suggested.slide:.2e}")
         plt.gcf().savefig(plot_to, dpi=80, bbox_inches='tight')
-    return {'valley': float(suggested.valley), 'slide': float(suggested.slide)}
+    return same_in_every_process({'valley': float(suggested.valley), 'slide': float(suggested.slide)})
 
 # %% ../nbs/08_train.ipynb #b3048377
 @dataclass
@@ -90,6 +133,7 @@ def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', pati
                log='train_log.csv', plot_dir=None, lr_find_its:int=100) -> pd.DataFrame:
     "Train `learn` through `stages`, keeping each stage's last or best epoch (`keep`), with early stopping after `patience` epochs if given; one row of metrics per stage."
     if keep not in ('last', 'best'): raise ValueError(f"keep must be 'last' or 'best', not {keep!r}")
+    if keep == 'best' and distributed(): raise ValueError("keep='best' needs one process: fastai saves checkpoints on rank 0 only")
     rows = []
     for i, st in enumerate(stages, 1):
         if st.groups is None: learn.unfreeze()
@@ -102,7 +146,7 @@ def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', pati
         cbs = [CSVLogger(fname=log, append=i > 1)]
         if keep == 'best': cbs.append(SaveModelCallback(monitor=monitor, fname=f'stage{i}'))  # reloads the best epoch at the end
         if patience: cbs.append(EarlyStoppingCallback(monitor=monitor, patience=patience))
-        learn.fit_one_cycle(st.epochs, slice(lr/st.lr_div, lr) if st.lr_div != 1 else lr, cbs=cbs)
+        with training_context(learn): learn.fit_one_cycle(st.epochs, slice(lr/st.lr_div, lr) if st.lr_div != 1 else lr, cbs=cbs)
         seconds = time.perf_counter() - t0
         print(f"stage {i} of {len(stages)}: done in {seconds:.0f} s", flush=True)
         hist = pd.DataFrame(learn.recorder.values, columns=learn.recorder.metric_names[1:-1])  # this fit's epochs
@@ -154,10 +198,11 @@ def train_task(task:str, # what to learn: one of `core.TASKS`
     spec = spec or arch_spec(arch)
     df = task_table(task, root, split, seed, subset, quick)
     check_pretraining(weights, df[df.fold == valid_fold], root)
-    with phase(f"features of {len(df)} clips (cached in {feature_cache()})"): df = with_features(df, spec)
+    with process_group().main_process_first() if distributed() else nullcontext():  # rank 0 fills the cache, the rest read it
+        with phase(f"features of {len(df)} clips (cached in {feature_cache()})"): df = with_features(df, spec)
     dls = task_dataloaders(df, valid_fold, spec, bs=16 if quick else bs, seed=seed)
     out = Path(out)
-    work = out.parent/f'{out.stem}-work'
+    work = out.parent/(f'{out.stem}-work' + (f'-rank{rank_distrib()}' if rank_distrib() else ''))  # logs and plots per process
     learn = make_learner(dls, arch, weights, mixup, path=work)
     print(f"{task}: {len(dls.train_ds)} training / {len(dls.valid_ds)} validation clips (fold {valid_fold}), "
           f"{len(dls.vocab)} classes; {arch}, weights: {learn.weights_used}", flush=True)
@@ -176,7 +221,9 @@ def train_task(task:str, # what to learn: one of `core.TASKS`
             'valid_metrics': {n: float(v) for n, v in zip(names, learn.validate())},
             'library_version': gunshot_fastai.__version__, 'trained_at': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
             'command': command}
-    with phase(f"export to {out}"): export_model(learn, out, meta)
+    if distributed(): print(f"process {rank_distrib()} of {num_distrib()}: training done", flush=True)
+    if rank_distrib() == 0:
+        with phase(f"export to {out}"): export_model(learn, out, meta)
     return learn, meta
 
 # %% ../nbs/08_train.ipynb #7a1e0003
