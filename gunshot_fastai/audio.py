@@ -22,8 +22,8 @@ from .core import FileProblem
 # %% auto #0
 __all__ = ['AUDIO_EXTS', 'DEFAULT_SR', 'MIN_SR', 'MIN_DURATION', 'MAX_CHANNELS', 'SILENCE_PEAK', 'ONSET_HOP', 'AudioError',
            'wav_shortfall', 'audio_file_stat', 'check_audio', 'load_audio', 'audio_blocks', 'read_span',
-           'audio_duration', 'normalise_gain', 'normalise', 'stft_power', 'onsets', 'main_onset', 'align_onset',
-           'frame_windows']
+           'audio_duration', 'normalise_gain', 'normalise', 'stft_power', 'onsets', 'main_onset', 'compile_librosa',
+           'align_onset', 'frame_windows']
 
 # %% ../nbs/02_audio.ipynb #f02719a8
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')
@@ -198,6 +198,11 @@ def main_onset(y:np.ndarray, sr:int=DEFAULT_SR, rel_strength:float=0.5) -> float
     times, strength = onsets(y, sr)
     if len(times) == 0: return 0.
     return float(times[np.argmax(strength >= rel_strength*strength.max())])
+
+def compile_librosa():
+    "Compile the numba code of librosa this library runs (onsets, MFCCs), caching it on disk, in this one process."
+    y = np.random.default_rng(0).standard_normal(DEFAULT_SR//2).astype(np.float32)
+    onsets(y); librosa.feature.mfcc(y=y, sr=DEFAULT_SR)
 
 # %% ../nbs/02_audio.ipynb #a919501f
 def align_onset(y:np.ndarray, sr:int=DEFAULT_SR, duration:float=2.0, # window length (s)

@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from fastcore.parallel import parallel
 from fastai.interpret import ClassificationInterpretation
 from fastai.torch_core import set_seed
-from .audio import AudioError
+from .audio import AudioError, compile_librosa
 from .spectrogram import SpecConfig, MN04_SPEC, clip_window
 from .cache import one_thread_per_worker
 from .block import task_dataloaders
@@ -42,6 +42,7 @@ def _stats_or_none(path):
 
 def mfcc_table(df:pd.DataFrame, n_workers:int=2) -> tuple[pd.DataFrame, np.ndarray]:
     "MFCC statistics of every clip in `df` (in parallel); clips that cannot be read are dropped."
+    if n_workers: compile_librosa()  # before the workers: see `audio.compile_librosa`
     feats = parallel(_stats_or_none, list(df.path), n_workers=n_workers, progress=False)
     ok = np.array([f is not None for f in feats])
     return df[ok].reset_index(drop=True), np.stack([f for f in feats if f is not None])

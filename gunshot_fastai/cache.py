@@ -16,7 +16,7 @@ from fastcore.basics import defaults
 from fastai.data.transforms import get_files
 from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, project_root
-from .audio import AUDIO_EXTS, AudioError, audio_file_stat
+from .audio import AUDIO_EXTS, AudioError, audio_file_stat, compile_librosa
 from .spectrogram import SpecConfig, clip_features
 
 # %% auto #0
@@ -125,6 +125,7 @@ def render(sources, out, cfg:SpecConfig=SpecConfig(), root=None, # folder for re
         except AudioError as e: report.failed.append((audio, e.problem)); continue
         if dest.exists(): report.cached.append(dest)
         else: jobs.append((audio, dest))
+    if jobs and n_workers != 0: compile_librosa()  # before the workers: see `audio.compile_librosa`
     with ProcessPoolExecutor(defaults.cpus if n_workers is None else n_workers) as ex:
         results = ex.map(partial(_render_one, cfg=cfg), jobs, chunksize=4)
         if progress and jobs:  # (fastprogress prints to stdout when a bar is made, so none is made when not shown)

@@ -134,17 +134,17 @@ def gunshot_train(
 @command('gunshot-export')
 def gunshot_export(
     model:Annotated[str, f"an exported learner (.pkl); {TRUST}", {'required': True}]=None,
-    out:Annotated[str, "the file to write (.onnx; its description goes beside it as .json)", {'required': True}]=None,
+    out:Annotated[str, "the file to write (.onnx; its description goes beside it as .onnx.json)", {'required': True}]=None,
     format:Annotated[str, "what to export to", {'choices': ['onnx']}]='onnx',
     opset:int=17, # ONNX opset version
 ):
     "Export a trained model's network for the torch-free runtime; exit 2 if the model is unusable."
     if Path(out).suffix.lower() != '.onnx': raise UsageError(f"--out must end in .onnx, got {out}")
     from gunshot_fastai.onnx_export import export_onnx
-    from gunshot_fastai.predictor import ModelError
+    from gunshot_fastai.predictor import ModelError, onnx_description
     try: written = export_onnx(model, out, opset)
     except ModelError as e: raise UsageError(str(e)) from None
-    print(f"wrote {written} and {written.with_suffix('.json')}")
+    print(f"wrote {written} and {onnx_description(written)}")
     return 0
 
 # %% ../nbs/23_cli.ipynb #c11a000f

@@ -12,7 +12,7 @@ from torch import nn
 from fastai.data.transforms import IntToFloatTensor, Normalize
 from .core import MANIFEST, atomic_write
 from .spectrogram import spec_input
-from .predictor import ModelError
+from .predictor import ModelError, onnx_description
 from .classifier import AudioModel
 
 # %% auto #0
@@ -33,7 +33,7 @@ class Probabilities(nn.Module):
     def forward(self, x): return torch.softmax(self.net((x/self.div - self.mean)/self.std), dim=1)
 
 def export_onnx(model_path, out, opset:int=17) -> Path:
-    "Write the network of the exported learner at `model_path` to `out` (.onnx) and its description to `out` with .json, checked against the learner."
+    "Write the network of the exported learner at `model_path` to `out` (.onnx) and its description to `onnx_description(out)`, checked against the learner."
     model_path, out = Path(model_path), Path(out)
     if model_path.is_dir() and (model_path/MANIFEST).is_file():
         raise ModelError(model_path, "a two-stage model cannot be one ONNX network: export its stage models (category.pkl, gun_*.pkl) one by one")
@@ -50,5 +50,5 @@ def export_onnx(model_path, out, opset:int=17) -> Path:
         if not np.allclose(got, want, atol=1e-5): raise RuntimeError(f"ONNX export of {model_path} differs from the learner by {np.abs(got - want).max():.2g}")
     meta = {**model.meta, 'format': 'onnx', 'opset': opset, 'exported_from': str(model_path),
             'input': {'name': 'input', 'shape': ['batch', spec.channels, spec.n_mels, 'frames'], 'dtype': 'float32'}}
-    with atomic_write(out.with_suffix('.json')) as f: f.write(json.dumps(meta, indent=1, default=str).encode())
+    with atomic_write(onnx_description(out)) as f: f.write(json.dumps(meta, indent=1, default=str).encode())
     return out

@@ -4,6 +4,7 @@
 
 # %% ../nbs/09_predictor.ipynb #9d1c0004
 from __future__ import annotations
+from pathlib import Path
 from typing import Iterator
 import numpy as np
 from fastcore.basics import chunked
@@ -11,11 +12,15 @@ from .core import FileProblem
 from .audio import AudioError, check_audio
 
 # %% auto #0
-__all__ = ['ModelError', 'check_description', 'ClipClassifier']
+__all__ = ['ModelError', 'onnx_description', 'check_description', 'ClipClassifier']
 
 # %% ../nbs/09_predictor.ipynb #8cdfe191
 class ModelError(FileProblem):
     "A file that cannot be used as a gunshot_fastai model."
+
+def onnx_description(path) -> Path:
+    "Where the description of the ONNX export `path` lives: `M.onnx.json`, so that it never replaces `M.json`, the learner's."
+    return Path(f"{path}.json")
 
 def check_description(meta, classes:list, path=None) -> dict:
     "`meta` if it describes a network predicting `classes`, else `ModelError` naming `path` and the problem."

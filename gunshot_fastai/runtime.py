@@ -8,7 +8,7 @@ import json, threading
 from pathlib import Path
 import numpy as np
 from .spectrogram import SpecConfig, clip_features, spec_input
-from .predictor import ClipClassifier, ModelError, check_description
+from .predictor import ClipClassifier, ModelError, check_description, onnx_description
 
 # %% auto #0
 __all__ = ['OnnxModel']
@@ -25,12 +25,12 @@ class OnnxModel(ClipClassifier):
 
     @classmethod
     def load(cls, path, threads:int=None) -> OnnxModel:
-        "Load `path` (.onnx) and its description (the .json beside it); `ModelError` if either is missing or unusable."
+        "Load `path` (.onnx) and its description (`onnx_description`: M.onnx.json beside it); `ModelError` if either is missing or unusable."
         import onnxruntime as ort
         path = Path(path)
         if not path.is_file(): raise ModelError(path, "model file not found")
-        try: meta = json.loads(path.with_suffix('.json').read_text())
-        except (OSError, ValueError) as e: raise ModelError(path, f"no readable description beside it ({path.with_suffix('.json').name}: {type(e).__name__})") from None
+        try: meta = json.loads(onnx_description(path).read_text())
+        except (OSError, ValueError) as e: raise ModelError(path, f"no readable description beside it ({onnx_description(path).name}: {type(e).__name__})") from None
         opts = ort.SessionOptions()
         if threads: opts.intra_op_num_threads = threads
         try: session = ort.InferenceSession(str(path), opts, providers=['CPUExecutionProvider'])

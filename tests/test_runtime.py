@@ -2,6 +2,7 @@
 import json, subprocess, sys
 import pytest
 from conftest import real_clips
+from gunshot_fastai.predictor import onnx_description
 from gunshot_fastai.testing import run_cli
 
 # A process in which `import torch` / `import fastai` fail, as in a runtime-only install, running one command and
@@ -42,8 +43,9 @@ def exported(request, tmp_path_factory):
 
 def test_onnx_matches_the_learner_without_torch(exported, without_torch):
     model, onnx, clips = exported
-    meta = json.loads(onnx.with_suffix('.json').read_text())
-    assert meta['format'] == 'onnx' and meta['classes'] == json.loads(model.with_suffix('.json').read_text())['classes']
+    meta = json.loads(onnx_description(onnx).read_text())
+    learner = json.loads(model.with_suffix('.json').read_text())  # the learner's own description, untouched
+    assert meta['format'] == 'onnx' and meta['classes'] == learner['classes'] and 'format' not in learner
     want = run_cli('gunshot-predict', '--model', model, '--json', *clips)
     got = without_torch('gunshot-predict', '--model', onnx, '--json', *clips)
     assert want.returncode == 0 and got.returncode == 0, want.stderr[-2000:] + got.stderr[-2000:]
@@ -55,7 +57,7 @@ def test_onnx_scan_without_torch(exported, without_torch):
     "Scanning (a detector) or refusing to (a model with no gunshot class) works in the torch-free process too."
     model, onnx, clips = exported
     r = without_torch('gunshot-scan', '--model', onnx, '--json', clips[0])
-    if 'gunshot' in json.loads(onnx.with_suffix('.json').read_text())['classes']:
+    if 'gunshot' in json.loads(onnx_description(onnx).read_text())['classes']:
         assert r.returncode == 0, r.stderr[-2000:]
     else: assert r.returncode == 2 and 'gunshot-scan: error:' in r.stderr, r.stderr[-2000:]
 
