@@ -23,13 +23,16 @@ from .cache import with_features
 from .data import task_table
 from .block import task_dataloaders
 from .train import make_learner
-from .predictor import ClipClassifier
+from .predictor import ClipClassifier, ModelError
+from .onnx_export import export_onnx
 from .load import load_model
 from .mixtures import mixture_sources, write_mixture
+from .scan import scan_files
 
 # %% auto #0
-__all__ = ['machine', 'bare_render_loop', 'render_benchmark', 'training_throughput', 'inference_throughput', 'real_training',
-           'scan_benchmark', 'serve_benchmark', 'benchmarks_markdown', 'run_benchmarks', 'write_benchmarks']
+__all__ = ['machine', 'bare_render_loop', 'render_benchmark', 'training_throughput', 'runtime_name', 'inference_throughput',
+           'real_training', 'scan_benchmark', 'workers_benchmark', 'install_sizes', 'serve_benchmark',
+           'benchmarks_markdown', 'run_benchmarks', 'write_benchmarks']
 
 # %% ../nbs/22_bench.ipynb #7b983119
 def machine() -> dict:
@@ -90,15 +93,21 @@ def training_throughput(arch:str='resnet18', spec:SpecConfig=TRAIN_SPEC, bs:int=
     out['unfrozen_vs_frozen_time'] = round(out['frozen_images_per_s']/out['unfrozen_images_per_s'], 2)
     return out
 
+def runtime_name(model:ClipClassifier) -> str:
+    "What runs `model`'s network: onnxruntime for an ONNX export, else PyTorch."
+    return 'onnxruntime' if Path(str(model.path)).suffix.lower() == '.onnx' else 'pytorch'
+
 def inference_throughput(model:ClipClassifier, paths, windows:int=256, bs:int=64) -> dict:
-    "Clips/s through `predict_file`, and scan windows/s through batched `probabilities`."
+    "Per-clip latency through `predict_file`, and scan windows/s through batched `probabilities`."
     model.predict_file(paths[0])  # warm-up
     secs, _ = _timed(lambda: [model.predict_file(p) for p in paths])
     y = np.random.default_rng(0).standard_normal((bs, model.spec.n_samples)).astype(np.float32)*0.1
-    n = max(1, windows//bs)
-    wsecs, _ = _timed(lambda: [model.probabilities(log_mel(y, model.spec)) for _ in range(n)])
-    return {'clips': len(paths), 'predict_file_clips_per_s': round(len(paths)/secs, 1),
-            'batched_windows_per_s': round(n*bs/wsecs, 1)}
+    features, n = log_mel(y, model.spec), max(1, windows//bs)
+    model.probabilities(features)  # warm-up
+    wsecs, _ = _timed(lambda: [model.probabilities(features) for _ in range(n)])
+    return {'runtime': runtime_name(model), 'clips': len(paths), 'predict_ms_per_clip': round(1000*secs/len(paths), 1),
+            'predict_file_clips_per_s': round(len(paths)/secs, 1), 'batched_windows_per_s': round(n*bs/wsecs, 1)}
+
 
 # %% ../nbs/22_bench.ipynb #7e1a0002
 def real_training(task:str='detect', archs=(('resnet18', 'none'), ('mn04', 'audioset')), bs:int=64, root=None,
@@ -130,23 +139,57 @@ from gunshot_fastai.load import load_model
 from gunshot_fastai.scan import scan_file
 m = load_model(sys.argv[1]); t = time.perf_counter(); events = scan_file(m, sys.argv[2]); secs = time.perf_counter() - t
 peak = int(re.search(r'VmHWM:\\s+(\\d+) kB', Path('/proc/self/status').read_text()).group(1))/1024
-print(json.dumps({'seconds': secs, 'events': len(events), 'peak_rss_mb': peak}))
+print(json.dumps({'seconds': secs, 'events': len(events), 'peak_rss_mb': peak, 'torch_imported': 'torch' in sys.modules}))
 """
 
-def scan_benchmark(model_path, minutes=(10, 60), root=None, fold:int=1, folder=None) -> list[dict]:
-    "Real-time factor and peak memory of scanning real-audio recordings of each length in `minutes`, each in a fresh process."
+def _real_mixtures(folder, minutes, root=None, fold:int=1, copies:int=1) -> list[tuple[Path, list]]:
+    "(path, inserted shot times) of `copies` real-audio recordings of each length in `minutes`, built from fold `fold`."
     background, shots = mixture_sources(root, fold)
+    return [(f, write_mixture(f, background, shots, duration=60.*mins, n_shots=max(1, int(mins*4)), min_gap=6., seed=i))
+            for mins in minutes for i in range(copies) for f in [Path(folder)/f'scan_{mins}min_{i}.flac']]
+
+def scan_benchmark(model_paths, minutes=(10, 60), root=None, fold:int=1, folder=None) -> list[dict]:
+    "Real-time factor and peak memory of scanning real-audio recordings of each length in `minutes` with each model, each in a fresh process."
     rows = []
     with tempfile.TemporaryDirectory(dir=folder) as d:
-        for mins in minutes:
-            f = Path(d)/f'scan_{mins}min.flac'
-            truth = write_mixture(f, background, shots, duration=60.*mins, n_shots=max(1, int(mins*4)), min_gap=6.)
-            r = subprocess.run([sys.executable, '-c', _SCAN_CHILD, str(model_path), str(f)], capture_output=True, text=True)
-            if r.returncode: raise RuntimeError(f"scan of {f} failed: {r.stderr[-2000:]}")
-            res = json.loads(r.stdout.strip().splitlines()[-1])
-            rows.append({'minutes': mins, 'scan_s': round(res['seconds'], 1), 'real_time_factor': round(res['seconds']/(60*mins), 4),
-                         'peak_rss_mb': round(res['peak_rss_mb']), 'events': res['events'], 'inserted_shots': len(truth)})
+        for (f, truth), mins in zip(_real_mixtures(d, minutes, root, fold), minutes):
+            for model_path in model_paths:
+                r = subprocess.run([sys.executable, '-c', _SCAN_CHILD, str(model_path), str(f)], capture_output=True, text=True)
+                if r.returncode: raise RuntimeError(f"scan of {f} with {model_path} failed: {r.stderr[-2000:]}")
+                res = json.loads(r.stdout.strip().splitlines()[-1])
+                rows.append({'model': Path(model_path).name, 'torch_imported': res['torch_imported'], 'minutes': mins,
+                             'scan_s': round(res['seconds'], 1), 'real_time_factor': round(res['seconds']/(60*mins), 4),
+                             'peak_rss_mb': round(res['peak_rss_mb']), 'events': res['events'], 'inserted_shots': len(truth)})
     return rows
+
+def workers_benchmark(model_path, files:int=8, minutes:float=2, workers=(1, 2), root=None, fold:int=1, folder=None) -> list[dict]:
+    "Files/s of `scan_files` over `files` real-audio recordings of `minutes` each, with each number of worker processes."
+    rows = []
+    with tempfile.TemporaryDirectory(dir=folder) as d:
+        paths = [f for f, _ in _real_mixtures(d, [minutes], root, fold, copies=files)]
+        for n in workers:
+            secs, answers = _timed(lambda: list(scan_files(model_path, paths, workers=n)))
+            if any('error' in a for a in answers): raise RuntimeError(f"scan with {n} workers failed: {answers}")
+            rows.append({'model': Path(model_path).name, 'workers': n, 'files': files, 'minutes_each': minutes,
+                         'seconds': round(secs, 1), 'files_per_s': round(files/secs, 2)})
+    for r in rows: r['speedup_vs_1'] = round(rows[0]['seconds']/r['seconds'], 2)
+    return rows
+
+def _tree_bytes(folder) -> int:
+    "Bytes of the files under `folder` (links not followed)."
+    return sum(e.stat(follow_symlinks=False).st_size for e in Path(folder).rglob('*') if e.is_file() and not e.is_symlink())
+
+def install_sizes(runtime_env=None) -> list[dict]:
+    "Size on disk of this environment and, if given, of a runtime-only one (`pip install gunshot_fastai`, no extras), and whether each can import torch."
+    rows = []
+    for name, env in (('full (this one)', sys.prefix), ('runtime only', runtime_env)):
+        if env is None: continue
+        python = Path(env)/'bin'/'python'
+        torch_found = subprocess.run([str(python), '-c', "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)"]).returncode == 0
+        rows.append({'environment': name, 'path': str(env), 'size_mb': round(_tree_bytes(env)/2**20), 'torch': torch_found})
+    for r in rows: r['vs_full'] = round(r['size_mb']/rows[0]['size_mb'], 3)
+    return rows
+
 
 # %% ../nbs/22_bench.ipynb #a84e2bc0
 def _multipart(path:Path) -> tuple[bytes, str]:
@@ -196,16 +239,20 @@ def benchmarks_markdown(results:dict, command:str) -> str:
     if 'real_training' in results:
         parts.append("## Real training (one epoch of a real task from the feature cache, with augmentation)\n\n" + markdown_table(results['real_training']))
     if 'inference' in results:
-        parts.append(f"## Inference ({results['model']})\n\n" + markdown_table([results['inference']]))
+        parts.append(f"## Inference, PyTorch and ONNX ({results['model']})\n\n" + markdown_table(results['inference']))
     if 'scan' in results:
         parts.append("## Scanning real-audio recordings (fresh process each; hop = a quarter window)\n\n" + markdown_table(results['scan']))
+    if 'scan_workers' in results:
+        parts.append("## Scanning many recordings: `gunshot-scan --workers N`\n\n" + markdown_table(results['scan_workers']))
+    if 'install' in results:
+        parts.append("## Installed size: the runtime-only environment against the full one\n\n" + markdown_table(results['install']))
     if 'serve' in results:
         parts.append("## Serving `POST /predict` over loopback\n\n" + markdown_table([results['serve']]))
     return '\n\n'.join(parts) + '\n'
 
 def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan_minutes=(10, 60),
-                   requests:int=100) -> dict:
-    "Every benchmark (those needing a model only when `model_path` is given) on real clips from `root`."
+                   requests:int=100, runtime_env=None) -> dict:
+    "Every benchmark on real clips from `root`: those needing a model when `model_path` is given (and its ONNX export), the install sizes."
     root = Path(root or data_root())
     paths = random.Random(0).sample(sorted(p for p in root.rglob('*') if p.suffix.lower() in AUDIO_EXTS), clips)
     res = {'machine': machine(), 'date': time.strftime('%Y-%m-%d %H:%M %Z')}
@@ -214,10 +261,21 @@ def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan
     print('real training...', flush=True); res['real_training'] = real_training(root=root)
     if model_path:
         model = load_model(model_path)
+        fold = model.meta.get('valid_fold', 1)
         res['model'] = f"{Path(model_path).name}: {model.meta.get('task')}, {model.meta.get('arch')}, weights {model.meta.get('weights')}"
-        print('inference...', flush=True); res['inference'] = inference_throughput(model, paths[:50])
-        print('scanning...', flush=True); res['scan'] = scan_benchmark(model_path, scan_minutes, root, model.meta.get('valid_fold', 1))
+        with tempfile.TemporaryDirectory() as d:
+            models = [model_path]
+            if runtime_name(model) == 'pytorch':
+                try: models.append(export_onnx(model_path, Path(d)/f'{Path(model_path).stem}.onnx'))
+                except ModelError as e: print(f"no ONNX rows: {e}", flush=True)  # a two-stage model
+            print('inference...', flush=True)
+            res['inference'] = [inference_throughput(load_model(m), paths[:50]) for m in models]
+            for r in res['inference']: r['windows_vs_pytorch'] = round(r['batched_windows_per_s']/res['inference'][0]['batched_windows_per_s'], 2)
+            print('scanning...', flush=True); res['scan'] = scan_benchmark(models, scan_minutes, root, fold)
+            print('scanning with workers...', flush=True)
+            res['scan_workers'] = [r for m in models for r in workers_benchmark(m, root=root, fold=fold)]
         print('serving...', flush=True); res['serve'] = serve_benchmark(model_path, paths[0], requests)
+    print('install sizes...', flush=True); res['install'] = install_sizes(runtime_env)
     return res
 
 # %% ../nbs/22_bench.ipynb #457aaf67

@@ -214,28 +214,33 @@ def gunshot_scan(
     json:bool=False, # one JSON object per event
     bs:int=64, # windows scored per batch
     max_duration:float=86400., # refuse recordings longer than this (s)
+    workers:int=1, # recordings scanned at once, each in its own process sharing the cores (output stays in the order given; no progress bars)
 ):
     "Scan recordings for gunshots; exit 0 if all files were scanned, 1 if some failed, 2 if the model or an option is unusable."
-    _positive(window=window, hop=hop, bs=bs, max_duration=max_duration)
+    _positive(window=window, hop=hop, bs=bs, max_duration=max_duration, workers=workers)
     if threshold is not None and not 0 <= threshold <= 1: raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
     from gunshot_fastai.audio import AudioError, check_audio
-    from gunshot_fastai.scan import detection_class, scan_file
+    from gunshot_fastai.scan import detection_class, scan_files, scan_one
     m = _load(model)
     detection_class(m)
+    opts = dict(threshold=threshold, window=window, hop=hop, bs=bs, max_duration=max_duration)
+    def one_by_one():  # in this process, with a progress bar for long recordings
+        for path in files:
+            try: length = check_audio(path, max_duration=max_duration).duration
+            except AudioError: length = 0  # scan_one reports the problem
+            with _progress(path, length) as progress: yield scan_one(m, path, progress=progress, **opts)
     failed = 0
-    for path in files:
-        try:
-            length = check_audio(path, max_duration=max_duration).duration  # refused before any decoding
-            with _progress(path, length) as progress: events = scan_file(m, path, threshold, window, hop, bs=bs, progress=progress)
-        except AudioError as e:
+    for r in (one_by_one() if workers == 1 else scan_files(m, files, workers=workers, **opts)):
+        path = r['path']
+        if 'error' in r:
             failed += 1
-            print(dumps({'path': path, 'error': e.problem}) if json else f"{path}: ERROR {e.problem}", flush=True)
+            print(dumps(r) if json else f"{path}: ERROR {r['error']}", flush=True)
             continue
-        for e in events:
+        for e in r['events']:
             if json: print(dumps(e), flush=True)
             else: print(f"{path}: {e['label']} at {e['peak']:.2f} s ({e['start']:.2f}-{e['end']:.2f} s), "
                         f"p={e['probability']:.3f}", flush=True)
-        if not json: print(f"{path}: {len(events)} event(s)", flush=True)
+        if not json: print(f"{path}: {len(r['events'])} event(s)", flush=True)
     return 1 if failed else 0
 
 # %% ../nbs/23_cli.ipynb #b4b1e1da
@@ -306,17 +311,19 @@ def gunshot_evaluate(
 @call_parse
 @command('gunshot-bench')
 def gunshot_bench(
-    model:Annotated[str, f"an exported detector, for the inference, scan and serving benchmarks; {TRUST}"]=None,
+    model:Annotated[str, f"an exported detector, for the inference, scan and serving benchmarks (a learner is also measured as its ONNX export); {TRUST}"]=None,
     data:str=None, # data root (default: $GUNSHOT_DATA, ../shared/data beside the checkout, or data/)
     out:str='BENCHMARKS.md', # the report
     clips:int=200, # real clips for the feature and inference benchmarks
     rounds:int=3, # feature rounds (median reported)
     requests:int=100, # requests in the serving benchmark
+    runtime_env:str=None, # a runtime-only environment (`pip install gunshot_fastai`, no extras) whose size to compare with this one
 ):
     "Measure feature computation, training, inference, scanning and serving speed on this machine; write BENCHMARKS.md."
     _positive(clips=clips, rounds=rounds, requests=requests)
     if model: _load(model)
+    if runtime_env and not (Path(runtime_env)/'bin'/'python').exists(): raise UsageError(f"--runtime-env {runtime_env}: no bin/python there")
     from gunshot_fastai.bench import run_benchmarks, write_benchmarks
-    res = run_benchmarks(model, data, clips, rounds, requests=requests)
+    res = run_benchmarks(model, data, clips, rounds, requests=requests, runtime_env=runtime_env)
     print(write_benchmarks(res, out, _command_line('gunshot-bench')).read_text())
     return 0

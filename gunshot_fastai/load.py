@@ -12,12 +12,12 @@ from .predictor import ClipClassifier
 __all__ = ['load_model']
 
 # %% ../nbs/14_load.ipynb #10ad0006
-def load_model(path) -> ClipClassifier:
-    "Load an ONNX export (.onnx), a two-stage model (a folder with a `manifest.json`) or an exported learner; `ModelError` if it is none."
+def load_model(path, threads:int=None) -> ClipClassifier:
+    "Load an ONNX export (.onnx; with at most `threads` threads), a two-stage model (a folder with a `manifest.json`) or an exported learner; `ModelError` if it is none."
     path = Path(path)
     if path.suffix.lower() == '.onnx':
         from gunshot_fastai.runtime import OnnxModel
-        return OnnxModel.load(path)
+        return OnnxModel.load(path, threads)
     if path.is_dir() and (path/MANIFEST).is_file():
         from gunshot_fastai.hierarchy import HierarchicalModel
         return HierarchicalModel.load(path)

@@ -42,7 +42,9 @@ class OnnxModel(ClipClassifier):
 
     def features(self, path) -> np.ndarray: return clip_features(path, self.spec)
 
+    chunk = 8  # windows per network run: onnxruntime keeps its largest activations, so small runs keep a scan's memory down
+
     def probabilities(self, features:np.ndarray) -> np.ndarray:
-        "Class probabilities (batch × classes) of a batch of features."
+        "Class probabilities (batch × classes) of a batch of features, run `chunk` windows at a time."
         x = spec_input(features, self.spec).astype(np.float32)
-        with self._run: return self.session.run(None, {'input': x})[0]
+        with self._run: return np.concatenate([self.session.run(None, {'input': x[i:i + self.chunk]})[0] for i in range(0, len(x), self.chunk)])

@@ -4,14 +4,20 @@
 
 # %% ../nbs/16_scan.ipynb #35cb64fe
 from __future__ import annotations
+import os, sys
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from typing import Callable, Iterable, Iterator
 import numpy as np
-from .audio import SILENCE_PEAK, audio_blocks, audio_duration, read_span, normalise, normalise_gain, main_onset
+from threadpoolctl import threadpool_limits
+from .audio import AudioError, check_audio, compile_librosa, SILENCE_PEAK, audio_blocks, audio_duration, read_span, normalise, normalise_gain, main_onset
 from .spectrogram import SpecConfig, mel_power, to_log, log_mel, to_feature_rate
 from .predictor import ClipClassifier, ModelError
+from .load import load_model
 
 # %% auto #0
-__all__ = ['stream_windows', 'window_features', 'window_scores', 'positive_runs', 'detection_class', 'scan_file']
+__all__ = ['stream_windows', 'window_features', 'window_scores', 'positive_runs', 'detection_class', 'scan_file', 'scan_one',
+           'scan_files']
 
 # %% ../nbs/16_scan.ipynb #55a75030
 def stream_windows(blocks:Iterable[np.ndarray], n:int, h:int) -> Iterator[tuple[int, np.ndarray]]:
@@ -107,3 +113,41 @@ def scan_file(model:ClipClassifier, # a detector (`load_model`)
                        'peak': round(float(peak), 3), 'probability': round(float(p[best]), 4),
                        'mean_probability': round(float(p[run].mean()), 4), 'label': target})
     return events
+
+# %% ../nbs/16_scan.ipynb #5ca70002
+def scan_one(model:ClipClassifier, path, max_duration:float=None, **kwargs) -> dict:
+    "One recording's answer in a batch: `{'path', 'events'}`, or `{'path', 'error'}` if it cannot be read."
+    try:
+        check_audio(path, max_duration=max_duration)  # refused before any decoding
+        return {'path': str(path), 'events': scan_file(model, path, max_duration=max_duration, **kwargs)}
+    except AudioError as e: return {'path': str(path), 'error': e.problem}
+
+_worker_model = None
+
+def _start_worker(model_path, threads:int):
+    "Load this worker's own model, with at most `threads` threads for BLAS, torch and onnxruntime."
+    global _worker_model
+    threadpool_limits(threads)
+    _worker_model = load_model(model_path, threads=threads)
+    if 'torch' in sys.modules: sys.modules['torch'].set_num_threads(threads)
+
+def _scan_in_worker(path, **kwargs) -> dict: return scan_one(_worker_model, path, **kwargs)
+
+def scan_files(model, # a loaded detector, or the path of one (`load_model`)
+               paths, # the recordings
+               workers:int=1, # processes scanning at once (each loads the model from its file)
+               **kwargs # `scan_file`'s options: threshold, window, hop, target, bs, max_duration
+              ) -> Iterator[dict]:
+    "Scan each recording in `paths`; yield `scan_one`'s answers in the order of `paths`."
+    paths = list(paths)
+    if isinstance(model, ClipClassifier): model_path = model.path
+    else: model_path, model = model, load_model(model)
+    detection_class(model, kwargs.get('target'))  # an unusable model fails here, before any process starts
+    workers = max(1, min(workers, len(paths)))
+    if workers == 1:
+        for p in paths: yield scan_one(model, p, **kwargs)
+        return
+    compile_librosa()  # before the workers: see `audio.compile_librosa`
+    threads = max(1, (os.cpu_count() or 1)//workers)
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(model_path, threads)) as ex:
+        yield from ex.map(partial(_scan_in_worker, **kwargs), paths)

@@ -59,6 +59,9 @@ def test_onnx_scan_without_torch(exported, without_torch):
     r = without_torch('gunshot-scan', '--model', onnx, '--json', clips[0])
     if 'gunshot' in json.loads(onnx_description(onnx).read_text())['classes']:
         assert r.returncode == 0, r.stderr[-2000:]
+        one = without_torch('gunshot-scan', '--model', onnx, '--json', *clips)
+        two = without_torch('gunshot-scan', '--model', onnx, '--json', '--workers', '2', *clips)  # workers stay torch-free
+        assert one.returncode == two.returncode == 0 and two.stdout == one.stdout, two.stderr[-2000:]
     else: assert r.returncode == 2 and 'gunshot-scan: error:' in r.stderr, r.stderr[-2000:]
 
 def test_export_refusals(quick_detector, tmp_path):

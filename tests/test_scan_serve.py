@@ -42,6 +42,19 @@ def test_scan_reports_a_bad_file_and_goes_on(toy, mixture, tmp_path):
     assert len(lines) > 1 and all(l['probability'] >= 0.9 for l in lines[1:])
     assert all(abs(l['start'] - round(l['start'])) < 1e-9 for l in lines[1:])  # --hop 1.0: windows start on whole seconds
 
+def test_scan_with_two_workers_answers_like_one_in_the_order_given(toy, mixture, tmp_path):
+    corrupt = tmp_path/'corrupt.wav'; corrupt.write_text('not audio')
+    files = [mixture[0], corrupt, mixture[0]]
+    one = run('gunshot-scan', '--model', toy, *files, '--json', '--hop', '1.0')
+    two = run('gunshot-scan', '--model', toy, *files, '--json', '--hop', '1.0', '--workers', '2')
+    assert one.returncode == two.returncode == 1, two.stderr[-3000:]
+    assert two.stdout == one.stdout  # the same lines in the same order, whichever worker finished first
+    lines = [json.loads(l) for l in two.stdout.strip().splitlines()]
+    errors = [i for i, l in enumerate(lines) if 'error' in l]
+    assert len(errors) == 1 and lines[errors[0]]['path'] == str(corrupt)
+    assert errors[0] == len(lines)//2  # between the two scans of the same recording, each with its events
+    assert run('gunshot-scan', '--model', toy, *files, '--workers', '0').returncode == 2
+
 def test_scan_refuses_a_model_that_is_not_a_detector(tmp_path, mixture):
     classifier = toy_model(tmp_path, classes=('bang', 'hum'))
     r = run('gunshot-scan', '--model', classifier, mixture[0])
