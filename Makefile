@@ -62,5 +62,8 @@ sync-check: $(STAMP)
 	fi; echo "notebooks clean; library and README in sync"
 
 # Speed and memory on this machine (rendering, training steps, inference, scanning, serving) → BENCHMARKS.md.
+# Speed and memory on this machine -> BENCHMARKS.md. A runtime-only environment (.venv-runtime: `pip install .`, no
+# extras, no torch) is made first, for the installed-size comparison.
 bench: $(STAMP)
-	$(BIN)/gunshot-bench $$(test -f models/detect.pkl && echo --model models/detect.pkl)
+	@test -x .venv-runtime/bin/python || (python3 -m venv .venv-runtime && .venv-runtime/bin/pip install --quiet .)
+	$(BIN)/gunshot-bench --runtime-env .venv-runtime $$(test -f models/detect.pkl && echo --model models/detect.pkl)

@@ -200,7 +200,8 @@ def _multipart(path:Path) -> tuple[bytes, str]:
 def serve_benchmark(model_path, clip, requests:int=100, concurrency:int=4) -> dict:
     "Requests/s and latency of `POST /predict` on a real `gunshot-serve` over loopback, with a bounded client."
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
-    server = subprocess.Popen([str(Path(sys.executable).parent/'gunshot-serve'), '--model', str(model_path), '--port', str(port)],
+    server = subprocess.Popen([str(Path(sys.executable).parent/'gunshot-serve'), '--model', str(model_path), '--port', str(port),
+                               '--max-busy', str(concurrency)],  # (its default would answer the extra clients 429)
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f'http://127.0.0.1:{port}'
     body, ctype = _multipart(Path(clip))
