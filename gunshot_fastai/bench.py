@@ -4,7 +4,7 @@
 
 # %% ../nbs/22_bench.ipynb #0614b4cb
 from __future__ import annotations
-import json, os, platform, random, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, platform, random, re, socket, subprocess, sys, tempfile, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
@@ -15,7 +15,7 @@ import torchvision
 from fastcore.basics import defaults
 import gunshot_fastai
 from .core import data_root, atomic_write, markdown_table
-from .audio import AUDIO_EXTS
+from .audio import AUDIO_EXTS, audio_blocks
 from .spectrogram import SpecConfig, log_mel
 from .cache import render
 from .models import TRAIN_SPEC, arch_spec, create_model
@@ -26,13 +26,14 @@ from .train import make_learner
 from .predictor import ClipClassifier, ModelError
 from .onnx_export import export_onnx
 from .load import load_model
-from .mixtures import mixture_sources, write_mixture
+from .mixtures import event_metrics, mixture_sources, write_mixture
 from .scan import scan_files
+from .listen import listen
 
 # %% auto #0
 __all__ = ['machine', 'bare_render_loop', 'render_benchmark', 'training_throughput', 'runtime_name', 'inference_throughput',
-           'real_training', 'scan_benchmark', 'workers_benchmark', 'install_sizes', 'serve_benchmark',
-           'benchmarks_markdown', 'run_benchmarks', 'write_benchmarks']
+           'real_training', 'scan_benchmark', 'workers_benchmark', 'install_sizes', 'listen_benchmark',
+           'serve_benchmark', 'benchmarks_markdown', 'run_benchmarks', 'write_benchmarks']
 
 # %% ../nbs/22_bench.ipynb #7b983119
 def machine() -> dict:
@@ -191,6 +192,39 @@ def install_sizes(runtime_env=None) -> list[dict]:
     return rows
 
 
+# %% ../nbs/22_bench.ipynb #1157b002
+def _live_listen(model_path, path, truth, collar:float=0.5) -> dict:
+    "Alert latency from each inserted shot's first sample, and CPU, of `gunshot-listen --realtime` on the recording `path`."
+    cmd = [str(Path(sys.executable).parent/'gunshot-listen'), '--model', str(model_path), '--input', str(path), '--realtime', '--json']
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode: raise RuntimeError(f"gunshot-listen on {path} failed: {r.stderr[-2000:]}")
+    events = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    lat = [min(e['latency'] + e['stream_time'] for e in hits) - onset  # the shot's first event: decided when, since its onset
+           for onset, end in zip(truth.onset, truth.end)
+           for hits in [[e for e in events if onset - collar <= e['stream_time'] <= end + collar]] if hits]
+    pct = lambda q: round(float(np.percentile(lat, q)), 2) if lat else None
+    return {'model': Path(model_path).name, 'audio_s': round(float(sf.info(path).duration)), 'shots': len(truth),
+            'alerted': len(lat), 'events': len(events), 'latency_p50_s': pct(50), 'latency_p95_s': pct(95),
+            'latency_max_s': pct(100), 'cpu_pct_of_one_core': float(re.search(r'CPU ([\d.]+) % of one core', r.stderr).group(1))}
+
+def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., shots:int=45, snrs=(0, 10, 20),
+                     live_snr:float=20, folder=None) -> dict:
+    "For each model: listening's event metrics at each SNR in `snrs`, and its alert latency and CPU at real-time pace at `live_snr`."
+    background, clips = mixture_sources(root, fold)
+    rows, live = [], []
+    with tempfile.TemporaryDirectory(dir=folder) as d:
+        mixes = {snr: (f, write_mixture(f, background, clips, duration=duration, n_shots=shots, snr_db=snr, min_gap=6., seed=1))
+                 for snr in dict.fromkeys([*snrs, live_snr]) for f in [Path(d)/f'listen_{snr}dB.flac']}
+        for m in model_paths:
+            model = load_model(m)
+            for snr in snrs:
+                f, truth = mixes[snr]
+                events = list(listen(model, audio_blocks(f, model.spec.read_sr, block_s=0.05)))
+                met = event_metrics([{'peak': e['stream_time']} for e in events], truth)
+                rows.append({'model': Path(m).name, 'snr_db': snr, **{k: round(v, 3) if isinstance(v, float) else v for k, v in met.items()}})
+            live.append({**_live_listen(m, *mixes[live_snr]), 'snr_db': live_snr})
+    return {'events': rows, 'live': live}
+
 # %% ../nbs/22_bench.ipynb #a84e2bc0
 def _multipart(path:Path) -> tuple[bytes, str]:
     body = (b'--gunshotbench\r\nContent-Disposition: form-data; name="file"; filename="' + path.name.encode() +
@@ -245,6 +279,10 @@ def benchmarks_markdown(results:dict, command:str) -> str:
         parts.append("## Scanning real-audio recordings (fresh process each; hop = a quarter window)\n\n" + markdown_table(results['scan']))
     if 'scan_workers' in results:
         parts.append("## Scanning many recordings: `gunshot-scan --workers N`\n\n" + markdown_table(results['scan_workers']))
+    if 'listen' in results:
+        parts.append("## Listening: `gunshot-listen` events at each SNR\n\n" + markdown_table(results['listen']['events']))
+        parts.append("## Listening live: `gunshot-listen --realtime`, alert latency from each shot's first sample, CPU\n\n"
+                     + markdown_table(results['listen']['live']))
     if 'install' in results:
         parts.append("## Installed size: the runtime-only environment against the full one\n\n" + markdown_table(results['install']))
     if 'serve' in results:
@@ -275,6 +313,8 @@ def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan
             print('scanning...', flush=True); res['scan'] = scan_benchmark(models, scan_minutes, root, fold)
             print('scanning with workers...', flush=True)
             res['scan_workers'] = [r for m in models for r in workers_benchmark(m, root=root, fold=fold)]
+            print('listening (5 minutes of audio at real-time pace per model)...', flush=True)
+            res['listen'] = listen_benchmark(models, root, fold)
         print('serving...', flush=True); res['serve'] = serve_benchmark(model_path, paths[0], requests)
     print('install sizes...', flush=True); res['install'] = install_sizes(runtime_env)
     return res

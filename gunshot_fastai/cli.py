@@ -15,7 +15,7 @@ from .core import ARCHS, TASKS, UsageError, command
 
 # %% auto #0
 __all__ = ['TRUST', 'gunshot_render', 'gunshot_train', 'gunshot_export', 'gunshot_pretrain', 'gunshot_predict', 'gunshot_scan',
-           'gunshot_serve', 'gunshot_evaluate', 'gunshot_bench']
+           'gunshot_listen', 'gunshot_serve', 'gunshot_evaluate', 'gunshot_bench']
 
 # %% ../nbs/23_cli.ipynb #c11a0007
 TRUST = "a model file is code (a pickle): use only models you trust"
@@ -242,6 +242,81 @@ def gunshot_scan(
                         f"p={e['probability']:.3f}", flush=True)
         if not json: print(f"{path}: {len(r['events'])} event(s)", flush=True)
     return 1 if failed else 0
+
+# %% ../nbs/23_cli.ipynb #1157e002
+@contextmanager
+def _sigterm_interrupts():
+    "Within the block, SIGTERM stops the main thread the way Ctrl-C does (a KeyboardInterrupt)."
+    import signal, threading
+    if threading.current_thread() is not threading.main_thread(): yield; return  # only the main thread may set handlers
+    def stop(signum, frame): raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, stop)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, previous)
+
+@call_parse
+@command('gunshot-listen')
+def gunshot_listen(
+    model:Annotated[str, f"an exported detector (.pkl or .onnx); {TRUST}", {'required': True}]=None,
+    input:str=None, # an audio file, or - for standard input (WAV, Ogg, or raw PCM with --raw-rate); default: a microphone
+    device:str=None, # the microphone: a device number or part of its name (default: the system's default input)
+    realtime:bool=False, # play --input FILE at real-time pace, as a microphone would deliver it
+    raw_rate:int=None, # standard input is raw signed 16-bit little-endian mono PCM at this rate (Hz)
+    threshold:float=None, # minimum gunshot probability (default: the model's stored threshold, else 0.5)
+    window:float=None, # window length in seconds (default: the model's clip length)
+    hop:float=None, # seconds between windows (default: an eighth of a window)
+    webhook:str=None, # POST each event as JSON to this http(s) URL, retried in the background
+    outbox:str='gunshot-outbox.jsonl', # events the webhook could not deliver are appended here, one JSON line each
+    json:bool=False, # one JSON object per event
+):
+    "Listen to a microphone, standard input or a file and print each gunshot event as soon as it is decided; exit 0 when the input ends or on Ctrl-C/SIGTERM."
+    _positive(window=window, hop=hop, raw_rate=raw_rate)
+    if threshold is not None and not 0 <= threshold <= 1: raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
+    if input is not None and device is not None: raise UsageError("give --input or --device, not both")
+    if realtime and input in (None, '-'): raise UsageError("--realtime paces a file given with --input FILE (a microphone or a pipe is live already)")
+    if raw_rate is not None and input != '-': raise UsageError("--raw-rate describes standard input (--input -)")
+    import time
+    from gunshot_fastai.audio import AudioError, audio_blocks, check_audio
+    from gunshot_fastai.alerts import Webhook
+    from gunshot_fastai.listen import Listener, device_blocks, paced, sound_devices, stream_blocks
+    m = _load(model)
+    listener = Listener(m, threshold, window, hop, realtime=realtime or input is None)  # checks the model is a detector
+    sr = m.spec.read_sr
+    if input is None: blocks = device_blocks(device, sr, sd=sound_devices())
+    elif input == '-': blocks = stream_blocks(sys.stdin.fileno(), sr, raw_rate=raw_rate)
+    else:
+        try: check_audio(input)
+        except AudioError as e: raise UsageError(str(e)) from None
+        blocks = audio_blocks(input, sr, block_s=0.05)
+        if realtime: blocks = paced(blocks, sr)
+    hook = Webhook(webhook, outbox) if webhook else None
+    def report(e):
+        if json: print(dumps(e), flush=True)
+        else: print(f"{e['time']}  {e['label']} at {e['stream_time']:.2f} s, p={e['probability']:.3f}" +
+                    (f", {e['latency']:.2f} s after it started" if 'latency' in e else ''), flush=True)
+        if hook: hook.send(e)
+    source = 'the default microphone' if input is None and device is None else f"device {device}" if input is None else \
+             'standard input' if input == '-' else f"{input}{' at real-time pace' if realtime else ''}"
+    print(f"gunshot-listen: listening to {source} for {listener.target!r} at p >= {listener.threshold:.3f}; Ctrl-C stops",
+          file=sys.stderr, flush=True)
+    events, status, how = 0, 0, 'the input ended'
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        with _sigterm_interrupts():
+            for block in blocks:
+                for e in listener.push(block): report(e); events += 1
+            for e in listener.finish(): report(e); events += 1
+    except KeyboardInterrupt: how = 'stopped by a signal'
+    except AudioError as e: how, status = f"the stream broke off: {e}", 1
+    finally:
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"gunshot-listen: {how}; heard {listener.seconds:.1f} s of audio in {wall:.1f} s, {events} event(s); "
+              f"CPU {100*cpu/max(wall, 1e-9):.1f} % of one core", file=sys.stderr, flush=True)
+        if hook:
+            c = hook.close()
+            print(f"gunshot-listen: webhook delivered {c['delivered']}, {c['outbox']} appended to {c['outbox_path']}" +
+                  (f" (last problem: {c['last_problem']})" if c['outbox'] else ''), file=sys.stderr, flush=True)
+    return status
 
 # %% ../nbs/23_cli.ipynb #b4b1e1da
 @call_parse

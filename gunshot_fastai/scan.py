@@ -16,28 +16,44 @@ from .predictor import ClipClassifier, ModelError
 from .load import load_model
 
 # %% auto #0
-__all__ = ['stream_windows', 'window_features', 'window_scores', 'positive_runs', 'detection_class', 'scan_file', 'scan_one',
-           'scan_files']
+__all__ = ['Windower', 'stream_windows', 'window_features', 'window_scores', 'positive_runs', 'detection_class', 'scan_file',
+           'scan_one', 'scan_files']
 
 # %% ../nbs/16_scan.ipynb #55a75030
+class Windower:
+    "Cut a stream, pushed block by block, into `n`-sample windows every `h` samples, holding at most one block and one window."
+    def __init__(self, n:int, h:int):
+        if n <= 0 or h <= 0: raise ValueError(f"window and hop must be positive, got {n}, {h} samples")
+        self.n, self.h = n, h
+        self.buf, self.offset, self.start = np.zeros(0, np.float32), 0, 0  # buf holds the stream from sample `offset` on
+
+    def push(self, block:np.ndarray) -> list[tuple[int, np.ndarray]]:
+        "(first sample, window) for each window `block` completes."
+        self.buf = np.concatenate([self.buf, block])
+        out = []
+        while self.start + self.n <= self.offset + len(self.buf):
+            out.append((self.start, self.buf[self.start - self.offset:self.start - self.offset + self.n]))
+            self.start += self.h
+        drop = min(self.start - self.offset, len(self.buf))
+        self.buf, self.offset = self.buf[drop:], self.offset + drop
+        return out
+
+    def finish(self) -> list[tuple[int, np.ndarray]]:
+        "The windows still open at the end of the stream, zero-padded, until one has reached the end."
+        out, total = [], self.offset + len(self.buf)
+        while self.start == 0 or self.start - self.h + self.n < total:
+            w = np.zeros(self.n, np.float32)
+            tail = self.buf[self.start - self.offset:self.start - self.offset + self.n]
+            w[:len(tail)] = tail
+            out.append((self.start, w))
+            self.start += self.h
+        return out
+
 def stream_windows(blocks:Iterable[np.ndarray], n:int, h:int) -> Iterator[tuple[int, np.ndarray]]:
     "(first sample, window) for `n`-sample windows every `h` samples over a stream of blocks; the last zero-padded."
-    if n <= 0 or h <= 0: raise ValueError(f"stream_windows: window and hop must be positive, got {n}, {h} samples")
-    buf, offset, start = np.zeros(0, np.float32), 0, 0  # buf holds the stream from sample `offset` on
-    for block in blocks:
-        buf = np.concatenate([buf, block])
-        while start + n <= offset + len(buf):
-            yield start, buf[start - offset:start - offset + n]
-            start += h
-        drop = min(start - offset, len(buf))
-        buf, offset = buf[drop:], offset + drop
-    total = offset + len(buf)
-    while start == 0 or start - h + n < total:  # until a window has reached the end
-        w = np.zeros(n, np.float32)
-        tail = buf[start - offset:start - offset + n]
-        w[:len(tail)] = tail
-        yield start, w
-        start += h
+    windows = Windower(n, h)
+    for block in blocks: yield from windows.push(block)
+    yield from windows.finish()
 
 # %% ../nbs/16_scan.ipynb #833051e2
 def window_features(windows:np.ndarray, h:int, cfg:SpecConfig) -> np.ndarray:

@@ -2,11 +2,17 @@
 import pytest
 from gunshot_fastai.data import task_frame
 from gunshot_fastai.testing import run_cli
+from gunshot_fastai.train import toy_model
 
 def _train(out, *args):
     r = run_cli('gunshot-train', *args, '--quick', '--out', out)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return out, r.stdout
+
+@pytest.fixture(scope='session')
+def toy(tmp_path_factory):
+    "The toy detector (`train.toy_model`: synthetic bangs against tones and noise), trained in seconds."
+    return toy_model(tmp_path_factory.mktemp('toy'))
 
 @pytest.fixture(scope='session')
 def quick_detector(tmp_path_factory):

@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from gunshot_fastai.testing import hostile_files, gunshot_like, noise, run_cli
-from gunshot_fastai.train import toy_model
 
-@pytest.fixture(scope='module')
-def toy(tmp_path_factory): return toy_model(tmp_path_factory.mktemp('toy'))
 
 @pytest.fixture(scope='module')
 def corpus(tmp_path_factory): return hostile_files(tmp_path_factory.mktemp('hostile'))

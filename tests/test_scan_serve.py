@@ -10,10 +10,6 @@ from gunshot_fastai.testing import gunshot_like, noise, write_clip, run_cli as r
 from gunshot_fastai.train import toy_model
 
 @pytest.fixture(scope='module')
-def toy(tmp_path_factory):
-    return toy_model(tmp_path_factory.mktemp('toy'))
-
-@pytest.fixture(scope='module')
 def mixture(tmp_path_factory):
     d = tmp_path_factory.mktemp('mix')
     bg = [write_clip(d/f'bg{i}.flac', noise(duration=5.0, amp=0.03, seed=i)) for i in range(3)]
