@@ -19,7 +19,7 @@ install: $(STAMP)
 
 # The main job: fine-tune the AudioSet network into a gunshot detector on the default data root (models/detect.pkl),
 # store its FNR ≤ 1 % threshold from its validation fold, then predict a gunshot from that fold, which it never trained
-# on. Each phase says what it does and how long it took. Its training step took 10 min 43 s on a 2-core CPU (see README).
+# on. Each phase says what it does and how long it took. On a fresh clone of an idle 2-core CPU it took 8 min 30 s (see README).
 VALID_GUNSHOT = $(BIN)/python -c "from gunshot_fastai.data import task_frame; d = task_frame('detect'); \
 	print(d[(d.fold == 1) & (d.label == 'gunshot')].path.iloc[0])" | tail -n 1
 main: $(STAMP)

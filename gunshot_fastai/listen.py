@@ -163,7 +163,7 @@ class Listener:
 
     def _event(self, start:float, w:np.ndarray, p:float) -> dict:
         tail = np.zeros(round(0.2*self.sr), np.float32)  # so an onset in the window's last frames is still found
-        onset = start + main_onset(np.concatenate([normalise(w), tail]), self.sr)
+        onset = start + main_onset(np.concatenate([normalise(w), tail]), self.sr, rel_strength=1.)  # the strongest onset
         now = time.time()
         e = {'time': datetime.fromtimestamp(now, timezone.utc).isoformat(timespec='milliseconds'),
              'stream_time': round(onset, 3), 'probability': round(float(p), 4), 'label': self.target}

@@ -54,7 +54,7 @@ def test_onnx_matches_the_learner_without_torch(exported, without_torch):
     assert max(abs(g[c] - w[c]) for g, w in zip(got, want) for c in w) <= 1e-4
 
 def test_onnx_scan_without_torch(exported, without_torch):
-    "Scanning (a detector) or refusing to (a model with no gunshot class) works in the torch-free process too."
+    "Scanning and listening (a detector) or refusing to scan (a model with no gunshot class) work in the torch-free process too."
     model, onnx, clips = exported
     r = without_torch('gunshot-scan', '--model', onnx, '--json', clips[0])
     if 'gunshot' in json.loads(onnx_description(onnx).read_text())['classes']:
@@ -62,6 +62,8 @@ def test_onnx_scan_without_torch(exported, without_torch):
         one = without_torch('gunshot-scan', '--model', onnx, '--json', *clips)
         two = without_torch('gunshot-scan', '--model', onnx, '--json', '--workers', '2', *clips)  # workers stay torch-free
         assert one.returncode == two.returncode == 0 and two.stdout == one.stdout, two.stderr[-2000:]
+        heard = without_torch('gunshot-listen', '--model', onnx, '--json', '--input', clips[0])  # listening, too
+        assert heard.returncode == 0 and 'the input ended' in heard.stderr, heard.stderr[-2000:]
     else: assert r.returncode == 2 and 'gunshot-scan: error:' in r.stderr, r.stderr[-2000:]
 
 def test_export_refusals(quick_detector, tmp_path):
