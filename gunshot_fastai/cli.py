@@ -22,11 +22,11 @@ TRUST = "a model file is code (a pickle): use only models you trust"
 
 def _command_line(name:str) -> str: return shlex.join([name, *sys.argv[1:]])
 
-def _load(model:str):
-    "The model at `model`, or `UsageError` saying why it cannot be used."
+def _load(model:str, threads:int=None):
+    "The model at `model` (computing with at most `threads` threads), or `UsageError` saying why it cannot be used."
     from gunshot_fastai.load import load_model
     from gunshot_fastai.predictor import ModelError
-    try: return load_model(model)
+    try: return load_model(model, threads)
     except ModelError as e: raise UsageError(str(e)) from None
 
 def _spec(arch:str, duration:float=None, pre_roll:float=None):
@@ -279,7 +279,7 @@ def gunshot_listen(
     from gunshot_fastai.audio import AudioError, audio_blocks, check_audio
     from gunshot_fastai.alerts import Webhook
     from gunshot_fastai.listen import Listener, device_blocks, paced, sound_devices, stream_blocks
-    m = _load(model)
+    m = _load(model, threads=1)  # one window per hop: more threads would only spin between windows
     listener = Listener(m, threshold, window, hop, realtime=realtime or input is None)  # checks the model is a detector
     sr = m.spec.read_sr
     if input is None: blocks = device_blocks(device, sr, sd=sound_devices())

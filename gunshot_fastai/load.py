@@ -4,7 +4,9 @@
 
 # %% ../nbs/14_load.ipynb #10ad0004
 from __future__ import annotations
+import sys
 from pathlib import Path
+from threadpoolctl import threadpool_limits
 from .core import MANIFEST
 from .predictor import ClipClassifier
 
@@ -13,13 +15,17 @@ __all__ = ['load_model']
 
 # %% ../nbs/14_load.ipynb #10ad0006
 def load_model(path, threads:int=None) -> ClipClassifier:
-    "Load an ONNX export (.onnx; with at most `threads` threads), a two-stage model (a folder with a `manifest.json`) or an exported learner; `ModelError` if it is none."
+    "Load an ONNX export (.onnx), a two-stage model (a folder with a `manifest.json`) or an exported learner; `ModelError` if it is none."
     path = Path(path)
+    if threads is not None: threadpool_limits(threads)  # BLAS and OpenMP pools, for the whole process
     if path.suffix.lower() == '.onnx':
         from gunshot_fastai.runtime import OnnxModel
         return OnnxModel.load(path, threads)
     if path.is_dir() and (path/MANIFEST).is_file():
         from gunshot_fastai.hierarchy import HierarchicalModel
-        return HierarchicalModel.load(path)
-    from gunshot_fastai.classifier import AudioModel
-    return AudioModel.load(path)
+        model = HierarchicalModel.load(path)
+    else:
+        from gunshot_fastai.classifier import AudioModel
+        model = AudioModel.load(path)
+    if threads is not None: sys.modules['torch'].set_num_threads(threads)  # loaded with the learner
+    return model

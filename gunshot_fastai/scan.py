@@ -4,12 +4,11 @@
 
 # %% ../nbs/16_scan.ipynb #35cb64fe
 from __future__ import annotations
-import os, sys
+import os
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Callable, Iterable, Iterator
 import numpy as np
-from threadpoolctl import threadpool_limits
 from .audio import AudioError, check_audio, compile_librosa, SILENCE_PEAK, audio_blocks, audio_duration, read_span, normalise, normalise_gain, main_onset
 from .spectrogram import SpecConfig, mel_power, to_log, log_mel, to_feature_rate
 from .predictor import ClipClassifier, ModelError
@@ -143,9 +142,7 @@ _worker_model = None
 def _start_worker(model_path, threads:int):
     "Load this worker's own model, with at most `threads` threads for BLAS, torch and onnxruntime."
     global _worker_model
-    threadpool_limits(threads)
     _worker_model = load_model(model_path, threads=threads)
-    if 'torch' in sys.modules: sys.modules['torch'].set_num_threads(threads)
 
 def _scan_in_worker(path, **kwargs) -> dict: return scan_one(_worker_model, path, **kwargs)
 
