@@ -25,6 +25,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'gunshot_fastai.audio.frame_windows': ('audio.html#frame_windows', 'gunshot_fastai/audio.py'),
                                       'gunshot_fastai.audio.load_audio': ('audio.html#load_audio', 'gunshot_fastai/audio.py'),
                                       'gunshot_fastai.audio.main_onset': ('audio.html#main_onset', 'gunshot_fastai/audio.py'),
+                                      'gunshot_fastai.audio.mono_blocks': ('audio.html#mono_blocks', 'gunshot_fastai/audio.py'),
                                       'gunshot_fastai.audio.normalise': ('audio.html#normalise', 'gunshot_fastai/audio.py'),
                                       'gunshot_fastai.audio.normalise_gain': ('audio.html#normalise_gain', 'gunshot_fastai/audio.py'),
                                       'gunshot_fastai.audio.onsets': ('audio.html#onsets', 'gunshot_fastai/audio.py'),

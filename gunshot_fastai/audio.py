@@ -7,7 +7,7 @@ from __future__ import annotations
 import os, stat, struct
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 import numpy as np
 import soundfile as sf
 import soxr
@@ -21,7 +21,7 @@ from .core import FileProblem
 
 # %% auto #0
 __all__ = ['AUDIO_EXTS', 'DEFAULT_SR', 'MIN_SR', 'MIN_DURATION', 'MAX_CHANNELS', 'SILENCE_PEAK', 'ONSET_HOP', 'AudioError',
-           'wav_shortfall', 'audio_file_stat', 'check_audio', 'load_audio', 'audio_blocks', 'read_span',
+           'wav_shortfall', 'audio_file_stat', 'check_audio', 'load_audio', 'mono_blocks', 'audio_blocks', 'read_span',
            'audio_duration', 'normalise_gain', 'normalise', 'stft_power', 'onsets', 'main_onset', 'compile_librosa',
            'align_onset', 'frame_windows']
 
@@ -108,22 +108,27 @@ def load_audio(path, sr:int=DEFAULT_SR, # target sample rate (Hz)
     if reject_silent and np.abs(y).max() < SILENCE_PEAK: raise AudioError(path, "all silent (peak below -80 dBFS)")
     return np.ascontiguousarray(y, dtype=np.float32)
 
+def mono_blocks(blocks:Iterable[np.ndarray], rate:int, sr:int, name) -> Iterator[np.ndarray]:
+    "Blocks (frames × channels) at `rate` Hz as mono float32 blocks at `sr`, resampled as they stream; returns the frames read."
+    resampler = None if rate == sr else soxr.ResampleStream(rate, sr, 1, dtype='float32', quality='HQ')
+    read = 0
+    for block in blocks:
+        if not np.isfinite(block).all(): raise AudioError(name, f"NaN/inf samples after {read/rate:.1f} s")
+        read += len(block)
+        y = np.ascontiguousarray(block.mean(axis=1), dtype=np.float32)
+        yield y if resampler is None else resampler.resample_chunk(y)
+    if resampler is not None: yield resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+    return read
+
 def audio_blocks(path, sr:int=DEFAULT_SR, block_s:float=30., max_duration:float=None) -> Iterator[np.ndarray]:
     "Mono float32 blocks of about `block_s` seconds of the audio file at `path`, resampled to `sr`."
     path = Path(path)
     info = check_audio(path, sr, max_duration)
     try:
         with sf.SoundFile(str(path)) as f:
-            resampler = None if f.samplerate == sr else soxr.ResampleStream(f.samplerate, sr, 1, dtype='float32', quality='HQ')
-            read = 0
-            for block in f.blocks(blocksize=max(1, round(block_s*f.samplerate)), dtype='float32', always_2d=True):
-                if not np.isfinite(block).all():
-                    raise AudioError(path, f"NaN/inf samples after {read/f.samplerate:.1f} s")
-                read += len(block)
-                y = block.mean(axis=1)
-                yield y if resampler is None else resampler.resample_chunk(y)
+            blocks = f.blocks(blocksize=max(1, round(block_s*f.samplerate)), dtype='float32', always_2d=True)
+            read = yield from mono_blocks(blocks, f.samplerate, sr, path)
             if read < info.frames: raise AudioError(path, f"truncated: header declares {info.frames} frames, only {read} decode")
-            if resampler is not None: yield resampler.resample_chunk(np.zeros(0, np.float32), last=True)
     except (sf.LibsndfileError, RuntimeError) as e:
         raise AudioError(path, f"cannot decode as audio, corrupt or truncated ({_reason(e)})") from None
 

@@ -9,9 +9,8 @@ from datetime import datetime, timezone
 from typing import Iterable, Iterator
 import numpy as np
 import soundfile as sf
-import soxr
 from .core import UsageError
-from .audio import DEFAULT_SR, SILENCE_PEAK, AudioError, _reason, main_onset, normalise
+from .audio import DEFAULT_SR, SILENCE_PEAK, AudioError, _reason, main_onset, mono_blocks, normalise
 from .predictor import ClipClassifier
 from .scan import Windower, detection_class, window_features
 
@@ -62,14 +61,7 @@ def stream_blocks(fd:int=0, # an open file descriptor: a pipe, a socket or a fil
             raise AudioError(name, f"not a WAV or Ogg stream ({_reason(e)}); send WAV or Ogg, or raw 16-bit PCM with its rate "
                                    "given (ffmpeg -i IN -f wav - converts anything)") from None
         rate, frames = f.samplerate, _container_frames(f, max(1, round(block_s*f.samplerate)), name)
-    resampler = None if rate == sr else soxr.ResampleStream(rate, sr, 1, dtype='float32', quality='HQ')
-    heard = 0
-    for y in frames:
-        if not np.isfinite(y).all(): raise AudioError(name, f"NaN/inf samples after {heard/rate:.1f} s")
-        heard += len(y)
-        y = np.ascontiguousarray(y.mean(axis=1), dtype=np.float32)
-        yield y if resampler is None else resampler.resample_chunk(y)
-    if resampler is not None: yield resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+    yield from mono_blocks(frames, rate, sr, name)
 
 # %% ../nbs/16a_listen.ipynb #a16a0014
 _NO_MIC_HINT = "listen to a file with --input FILE --realtime, or to a stream on standard input with --input -"
@@ -111,13 +103,12 @@ def device_blocks(device=None, # a device number or part of its name (default: t
 def _capture(sd, d:dict, sr:int, block_s:float) -> Iterator[np.ndarray]:
     "Blocks from the input device `d`, passed from PortAudio's thread through a queue; the device closes when the iterator does."
     rate, heard = int(d['default_samplerate']), queue.Queue()
-    def callback(indata, frames, time_info, status): heard.put(indata.mean(axis=1).astype(np.float32))
-    resampler = None if rate == sr else soxr.ResampleStream(rate, sr, 1, dtype='float32', quality='HQ')
+    def callback(indata, frames, time_info, status): heard.put(indata.copy())  # PortAudio reuses its buffer
+    def arrivals():
+        while True: yield heard.get()  # until the iterator is closed
     with sd.InputStream(device=d['index'], channels=1, samplerate=rate, blocksize=max(1, round(block_s*rate)),
                         dtype='float32', callback=callback):
-        while True:
-            y = heard.get()
-            yield y if resampler is None else resampler.resample_chunk(y)
+        yield from mono_blocks(arrivals(), rate, sr, d['name'])
 
 # %% ../nbs/16a_listen.ipynb #a16a0019
 class Listener:
