@@ -5,7 +5,7 @@ BIN   := $(VENV)/bin
 # Named by pyproject.toml's content, not its mtime: nbdev-export rewrites the file without changing it.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: main render test install sync-check readme bench
+.PHONY: main continuous render test install sync-check readme bench
 
 # (Re)create the environment when it is missing or pyproject.toml's content changed.
 $(STAMP):
@@ -35,6 +35,12 @@ main: $(STAMP)
 	$(BIN)/gunshot-predict --model models/detect.pkl --json "$$($(VALID_GUNSHOT))" || exit $$?; \
 	echo "== make main: done in $$(($$(date +%s) - start)) s"
 
+# The detector for listening (gunshot-listen, gunshot-scan): mn04 from AudioSet fine-tuned on stream-like windows, real shots
+# and other sounds at random places and levels over real backgrounds (20a_continuous), with a listening threshold chosen by
+# listening to mixtures of its training folds -> models/continuous.pkl. Measured: see README.
+continuous: $(STAMP)
+	$(BIN)/gunshot-train --task continuous --arch mn04 --weights audioset --epochs 6 --out models/continuous.pkl
+
 # Compute the features of every clip under the data root into data/features/ (what training reads).
 render: $(STAMP)
 	$(BIN)/gunshot-render "$$($(BIN)/python -c 'from gunshot_fastai.core import data_root; print(data_root())')" --out data/features
@@ -61,9 +67,10 @@ sync-check: $(STAMP)
 	  git --no-pager diff --stat -- nbs gunshot_fastai README.md; exit 1; \
 	fi; echo "notebooks clean; library and README in sync"
 
-# Speed and memory on this machine (rendering, training steps, inference, scanning, serving) → BENCHMARKS.md.
 # Speed and memory on this machine -> BENCHMARKS.md. A runtime-only environment (.venv-runtime: `pip install .`, no
-# extras, no torch) is made first, for the installed-size comparison.
+# extras, no torch) is made first, for the installed-size comparison. Listening compares models/continuous.pkl (make
+# continuous), when there is one, with the clip detector.
 bench: $(STAMP)
 	@test -x .venv-runtime/bin/python || (python3 -m venv .venv-runtime && .venv-runtime/bin/pip install --quiet .)
-	$(BIN)/gunshot-bench --runtime-env .venv-runtime $$(test -f models/detect.pkl && echo --model models/detect.pkl)
+	$(BIN)/gunshot-bench --runtime-env .venv-runtime $$(test -f models/detect.pkl && echo --model models/detect.pkl) \
+	  $$(test -f models/detect.pkl && test -f models/continuous.pkl && echo --listen-model models/continuous.pkl)

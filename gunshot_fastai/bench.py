@@ -208,10 +208,11 @@ def _live_listen(model_path, path, truth, collar:float=0.5) -> dict:
             'latency_max_s': pct(100), 'cpu_pct_of_one_core': float(re.search(r'CPU ([\d.]+) % of one core', r.stderr).group(1))}
 
 def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., shots:int=45, snrs=(0, 10, 20),
-                     live_snr:float=20, folder=None) -> dict:
+                     live_snr:float=20, live=None, # the models of `model_paths` to measure live (default: all)
+                     folder=None) -> dict:
     "For each model: listening's event metrics at each SNR in `snrs`, and its alert latency and CPU at real-time pace at `live_snr`."
     background, clips = mixture_sources(root, fold)
-    rows, live = [], []
+    rows, timed = [], []
     with tempfile.TemporaryDirectory(dir=folder) as d:
         mixes = {snr: (f, write_mixture(f, background, clips, duration=duration, n_shots=shots, snr_db=snr, min_gap=6., seed=1))
                  for snr in dict.fromkeys([*snrs, live_snr]) for f in [Path(d)/f'listen_{snr}dB.flac']}
@@ -221,9 +222,10 @@ def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., sh
                 f, truth = mixes[snr]
                 events = list(listen(model, audio_blocks(f, model.spec.read_sr, block_s=0.05)))
                 met = event_metrics([{'peak': e['stream_time']} for e in events], truth)
-                rows.append({'model': Path(m).name, 'snr_db': snr, **{k: round(v, 3) if isinstance(v, float) else v for k, v in met.items()}})
-            live.append({**_live_listen(m, *mixes[live_snr]), 'snr_db': live_snr})
-    return {'events': rows, 'live': live}
+                rows.append({'model': Path(m).name, 'threshold': round(model.threshold, 4), 'snr_db': snr,
+                             **{k: round(v, 3) if isinstance(v, float) else v for k, v in met.items()}})
+        for m in model_paths if live is None else live: timed.append({**_live_listen(m, *mixes[live_snr]), 'snr_db': live_snr})
+    return {'events': rows, 'live': timed}
 
 # %% ../nbs/22_bench.ipynb #a84e2bc0
 def _multipart(path:Path) -> tuple[bytes, str]:
@@ -289,8 +291,16 @@ def benchmarks_markdown(results:dict, command:str) -> str:
         parts.append("## Serving `POST /predict` over loopback\n\n" + markdown_table([results['serve']]))
     return '\n\n'.join(parts) + '\n'
 
+def _with_onnx(model_path, folder) -> list:
+    "`model_path`, and its ONNX export in `folder` if it is a learner that exports."
+    if runtime_name(load_model(model_path)) != 'pytorch': return [model_path]
+    try: return [model_path, export_onnx(model_path, Path(folder)/f'{Path(model_path).stem}.onnx')]
+    except ModelError as e: print(f"no ONNX rows: {e}", flush=True); return [model_path]  # a two-stage model
+
 def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan_minutes=(10, 60),
-                   requests:int=100, runtime_env=None) -> dict:
+                   requests:int=100, runtime_env=None,
+                   listen_model=None # a second detector to listen with beside `model_path` (before/after in one run)
+                  ) -> dict:
     "Every benchmark on real clips from `root`: those needing a model when `model_path` is given (and its ONNX export), the install sizes."
     root = Path(root or data_root())
     paths = random.Random(0).sample(sorted(p for p in root.rglob('*') if p.suffix.lower() in AUDIO_EXTS), clips)
@@ -303,18 +313,16 @@ def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan
         fold = model.meta.get('valid_fold', 1)
         res['model'] = f"{Path(model_path).name}: {model.meta.get('task')}, {model.meta.get('arch')}, weights {model.meta.get('weights')}"
         with tempfile.TemporaryDirectory() as d:
-            models = [model_path]
-            if runtime_name(model) == 'pytorch':
-                try: models.append(export_onnx(model_path, Path(d)/f'{Path(model_path).stem}.onnx'))
-                except ModelError as e: print(f"no ONNX rows: {e}", flush=True)  # a two-stage model
+            models = _with_onnx(model_path, d)
             print('inference...', flush=True)
             res['inference'] = [inference_throughput(load_model(m), paths[:50]) for m in models]
             for r in res['inference']: r['windows_vs_pytorch'] = round(r['batched_windows_per_s']/res['inference'][0]['batched_windows_per_s'], 2)
             print('scanning...', flush=True); res['scan'] = scan_benchmark(models, scan_minutes, root, fold)
             print('scanning with workers...', flush=True)
             res['scan_workers'] = [r for m in models for r in workers_benchmark(m, root=root, fold=fold)]
-            print('listening (5 minutes of audio at real-time pace per model)...', flush=True)
-            res['listen'] = listen_benchmark(models, root, fold)
+            extra = _with_onnx(listen_model, d) if listen_model else []  # live: the main model's last runtime, and these
+            print('listening (5 minutes of audio at real-time pace per model measured live)...', flush=True)
+            res['listen'] = listen_benchmark(models + extra, root, fold, live=models[-1:] + extra if extra else None)
         print('serving...', flush=True); res['serve'] = serve_benchmark(model_path, paths[0], requests)
     print('install sizes...', flush=True); res['install'] = install_sizes(runtime_env)
     return res

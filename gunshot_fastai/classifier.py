@@ -19,6 +19,11 @@ from .predictor import ClipClassifier, ModelError, check_description
 __all__ = ['AudioModel']
 
 # %% ../nbs/10_classifier.ipynb #c1a50003
+def _described_spec(d) -> SpecConfig|None:
+    "The config a description names (fields it predates take their defaults), or None if it names none."
+    try: return SpecConfig.from_dict(d)
+    except (TypeError, ValueError): return None
+
 class AudioModel(ClipClassifier):
     "An exported gunshot_fastai learner with the description it was exported with."
     def __init__(self, learn:Learner, path=None):
@@ -27,7 +32,7 @@ class AudioModel(ClipClassifier):
         try: self.input = audio_input(learn.dls)
         except (StopIteration, AttributeError, IndexError): raise ModelError(path, "a fastai learner without an audio input (AudioBlock)") from None
         self.meta = check_description(learn.gunshot_meta, list(learn.dls.vocab), path)
-        if 'spec' in self.meta and self.meta['spec'] != self.spec.to_dict():
+        if 'spec' in self.meta and _described_spec(self.meta['spec']) != self.spec:
             raise ModelError(path, "its description's input config differs from the one in its pipeline")
         self.learn.model.eval()
         self._forward = threading.Lock()  # one forward pass at a time when threads share the model

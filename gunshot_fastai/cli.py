@@ -89,7 +89,7 @@ def _check_weights(arch:str, weights:str):
 @call_parse
 @command('gunshot-train')
 def gunshot_train(
-    task:Annotated[str, "what to learn", {'choices': TASKS, 'required': True}]=None,
+    task:Annotated[str, "what to learn; 'continuous': a detector for listening and scanning (20a_continuous)", {'choices': [*TASKS, 'continuous'], 'required': True}]=None,
     out:Annotated[str, "where to export the model (.pkl; a .json description is written beside it)", {'required': True}]=None,
     data:str=None, # data root (default: $GUNSHOT_DATA, ../shared/data beside the checkout, or data/)
     arch:Annotated[str, "the network", {'choices': ARCHS}]='resnet18',
@@ -115,10 +115,13 @@ def gunshot_train(
     except ValueError as e: raise UsageError(f"--schedule: {e}") from None
     _check_weights(arch, weights)
     import pandas as pd
+    common = dict(root=data, arch=arch, weights=weights, epochs=epochs, quick=quick, schedule=stages, spec=spec, valid_fold=fold,
+                  bs=bs, mixup=mixup, seed=seed, patience=patience, keep=keep, command=_command_line('gunshot-train'))
     try:
-        _, meta = train_task(task, out, root=data, arch=arch, weights=weights, epochs=epochs, quick=quick, schedule=stages, spec=spec,
-                             valid_fold=fold, split=split, bs=bs, mixup=mixup, seed=seed, patience=patience, keep=keep,
-                             command=_command_line('gunshot-train'))
+        if task == 'continuous':
+            from gunshot_fastai.continuous import train_continuous
+            meta = train_continuous(out, **common)
+        else: _, meta = train_task(task, out, split=split, **common)
     except (FileNotFoundError, ValueError) as e:
         print(f"gunshot-train: error: {e}", file=sys.stderr)
         return 1
@@ -393,12 +396,15 @@ def gunshot_bench(
     rounds:int=3, # feature rounds (median reported)
     requests:int=100, # requests in the serving benchmark
     runtime_env:str=None, # a runtime-only environment (`pip install gunshot_fastai`, no extras) whose size to compare with this one
+    listen_model:str=None, # a second detector to listen with beside --model, e.g. models/continuous.pkl: before and after in one run
 ):
     "Measure feature computation, training, inference, scanning and serving speed on this machine; write BENCHMARKS.md."
     _positive(clips=clips, rounds=rounds, requests=requests)
-    if model: _load(model)
+    if listen_model and not model: raise UsageError("--listen-model is listened to beside --model: give both")
+    for m in (model, listen_model):
+        if m: _load(m)
     if runtime_env and not (Path(runtime_env)/'bin'/'python').exists(): raise UsageError(f"--runtime-env {runtime_env}: no bin/python there")
     from gunshot_fastai.bench import run_benchmarks, write_benchmarks
-    res = run_benchmarks(model, data, clips, rounds, requests=requests, runtime_env=runtime_env)
+    res = run_benchmarks(model, data, clips, rounds, requests=requests, runtime_env=runtime_env, listen_model=listen_model)
     print(write_benchmarks(res, out, _command_line('gunshot-bench')).read_text())
     return 0

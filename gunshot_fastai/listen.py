@@ -10,12 +10,13 @@ from typing import Iterable, Iterator
 import numpy as np
 import soundfile as sf
 from .core import UsageError
-from .audio import DEFAULT_SR, SILENCE_PEAK, AudioError, _reason, main_onset, mono_blocks, normalise
+from .audio import DEFAULT_SR, SILENCE_PEAK, AudioError, _reason, mono_blocks, normalise, onsets
 from .predictor import ClipClassifier
 from .scan import Windower, detection_class, window_features
 
 # %% auto #0
-__all__ = ['paced', 'stream_blocks', 'sound_devices', 'input_device', 'device_blocks', 'Listener', 'listen']
+__all__ = ['RECENT_S', 'paced', 'stream_blocks', 'sound_devices', 'input_device', 'device_blocks', 'event_onset', 'Listener',
+           'listen']
 
 # %% ../nbs/16a_listen.ipynb #a16a0007
 def paced(blocks:Iterable[np.ndarray], sr:int) -> Iterator[np.ndarray]:
@@ -111,6 +112,17 @@ def _capture(sd, d:dict, sr:int, block_s:float) -> Iterator[np.ndarray]:
         yield from mono_blocks(arrivals(), rate, sr, d['name'])
 
 # %% ../nbs/16a_listen.ipynb #a16a0019
+RECENT_S = 0.75  # a continuous detector fires on a shot within this many seconds of the window's end
+
+def event_onset(y:np.ndarray, sr:int, recent:float=None) -> float:
+    "Onset (s) of the sound that made window `y` fire: its strongest, or the first at least half as strong as the strongest from `recent` s on, if any."
+    times, strength = onsets(y, sr)
+    if len(times) == 0: return 0.
+    late = times >= recent if recent is not None else np.zeros(len(times), bool)
+    if not late.any(): return float(times[np.argmax(strength)])
+    t, s = times[late], strength[late]
+    return float(t[np.argmax(s >= 0.5*s.max())])
+
 class Listener:
     "Decide gunshot events in a stream pushed block by block, each as soon as a window clears the threshold."
     def __init__(self, model:ClipClassifier, # a detector (`load.load_model`)
@@ -154,7 +166,8 @@ class Listener:
 
     def _event(self, start:float, w:np.ndarray, p:float) -> dict:
         tail = np.zeros(round(0.2*self.sr), np.float32)  # so an onset in the window's last frames is still found
-        onset = start + main_onset(np.concatenate([normalise(w), tail]), self.sr, rel_strength=1.)  # the strongest onset
+        recent = None if self.model.spec.align else self.window - RECENT_S  # a continuous detector: the shot just arrived
+        onset = start + event_onset(np.concatenate([normalise(w), tail]), self.sr, recent)
         now = time.time()
         e = {'time': datetime.fromtimestamp(now, timezone.utc).isoformat(timespec='milliseconds'),
              'stream_time': round(onset, 3), 'probability': round(float(p), 4), 'label': self.target}

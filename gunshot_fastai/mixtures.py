@@ -13,7 +13,8 @@ from .audio import DEFAULT_SR, load_audio, main_onset
 from .data import esc50_meta, gunshot_manifest, task_frame
 
 # %% auto #0
-__all__ = ['AMBIENT_ESC50', 'mixture_sources', 'build_mixture', 'write_mixture', 'event_metrics']
+__all__ = ['AMBIENT_ESC50', 'BED_RMS', 'mixture_sources', 'rms', 'event_cut', 'add_event', 'build_mixture', 'write_mixture',
+           'event_metrics']
 
 # %% ../nbs/15_mixtures.ipynb #51d3a7fd
 AMBIENT_ESC50 = ('rain', 'sea_waves', 'crackling_fire', 'crickets', 'chirping_birds', 'wind', 'water_drops',
@@ -35,7 +36,22 @@ def _fade(y:np.ndarray, n_in:int, n_out:int) -> np.ndarray:
     y[len(y) - n_out:] *= np.linspace(1, 0, n_out, dtype=np.float32)
     return y
 
-def _rms(y:np.ndarray) -> float: return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)) + 1e-20))
+def rms(y:np.ndarray) -> float: return float(np.sqrt(np.mean(np.square(y, dtype=np.float64)) + 1e-20))
+
+BED_RMS = 0.03  # every background clip is played at -30 dBFS RMS
+
+def event_cut(path, sr:int=DEFAULT_SR, length:float=3., fade:float=0.05) -> tuple[np.ndarray, int]:
+    "The sound of the audio file at `path` from 20 ms before its main onset to at most `length` s after it, faded; and the onset's sample in it."
+    y = load_audio(path, sr)
+    o = round(main_onset(y, sr)*sr)
+    lead = min(o, round(0.02*sr))  # keep 20 ms before the onset, so the attack itself is not faded
+    return _fade(y[o - lead:o + round(length*sr)], round(0.005*sr), round(fade*sr)), lead
+
+def add_event(mix:np.ndarray, y:np.ndarray, lead:int, at:float, level:float, sr:int=DEFAULT_SR):
+    "Add `y` to `mix` in place, its onset (sample `lead`) at `at` s and its first half-second at RMS `level`; what falls outside `mix` is left out."
+    i = round(at*sr) - lead
+    lo, hi = max(i, 0), min(i + len(y), len(mix))
+    if hi > lo: mix[lo:hi] += y[lo - i:hi - i]*(level/rms(y[lead:lead + sr//2]))
 
 def build_mixture(background:list, # background clips, played end to end (cycled until long enough)
                   shots:list, # gunshot clips to insert (drawn at random, with replacement when too few)
@@ -55,24 +71,20 @@ def build_mixture(background:list, # background clips, played end to end (cycled
     for i in rng.permutation(len(background)).tolist()*(1 + int(duration//5)):  # cycle until long enough
         if total >= duration*sr: break
         y = load_audio(background[i], sr)
-        if _rms(y) < 1e-4 or len(y) < 4*fade: continue
-        y = y*(0.03/_rms(y))  # each clip at -30 dBFS RMS
+        if rms(y) < 1e-4 or len(y) < 4*fade: continue
+        y = y*(BED_RMS/rms(y))
         if bed:
             y[:fade] = bed[-1][-fade:]*rise[::-1] + y[:fade]*rise
             bed[-1] = bed[-1][:-fade]; total -= fade
         bed.append(y); total += len(y)
     mix = np.concatenate(bed)[:round(duration*sr)]
-    level = _rms(mix)*10**(snr_db/20)
+    level = rms(mix)*10**(snr_db/20)
     slot = (duration - 2*min_gap)/n_shots
     rows = []
     for k, j in enumerate(rng.choice(len(shots), n_shots, replace=len(shots) < n_shots).tolist()):
-        y = load_audio(shots[j], sr)
-        o = round(main_onset(y, sr)*sr)
-        lead = min(o, round(0.02*sr))  # keep 20 ms before the onset, so the attack itself is not faded
-        y = _fade(y[o - lead:o + 3*sr], round(0.005*sr), fade)  # at most 3 s from the onset
+        y, lead = event_cut(shots[j], sr)
         at = min_gap + k*slot + rng.uniform(0, max(slot - min_gap, 0))  # where the onset lands
-        i = round(at*sr) - lead
-        mix[i:i + len(y)] += y*(level/_rms(y[lead:lead + sr//2]))
+        add_event(mix, y, lead, at, level, sr)
         rows.append({'path': str(shots[j]), 'onset': at, 'end': at + (len(y) - lead)/sr})
     return (mix/max(1., np.abs(mix).max()/0.99)).astype(np.float32), pd.DataFrame(rows)
 

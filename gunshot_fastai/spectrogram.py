@@ -30,6 +30,7 @@ class SpecConfig:
     band_hz:float = None       # remove content above this first (audio is read at 2×band_hz); None: read at `sr`
     duration:float = 2.0       # window length (s)
     pre_roll:float = 0.1       # time kept before the onset (s)
+    align:bool = True          # cut a clip's window at its onset; False: its first `duration` s, as a stream is cut
     norm:str = 'peak'          # loudness normalisation: 'peak', 'rms' or 'none'
     front:str = 'librosa'      # 'librosa': Slaney mel, dB; 'kaldi': pre-emphasis, Kaldi mel, ln(x + 1e-5)
     n_fft:int = 1024           # FFT size (samples)
@@ -88,7 +89,7 @@ class SpecConfig:
     @property
     def key(self) -> str:
         "A short hash of the front-end fields and `FEATURES_VERSION`: the feature cache folder's name."
-        front = {k: v for k, v in self.to_dict().items() if k not in _REPRESENTATION}
+        front = {k: v for k, v in self.to_dict().items() if k not in _REPRESENTATION and not (k == 'align' and v)}  # caches from before `align` keep their names
         return hashlib.sha1(f"{FEATURES_VERSION}:{json.dumps(front, sort_keys=True)}".encode()).hexdigest()[:12]
 
 # %% ../nbs/03_spectrogram.ipynb #4966dd6c
@@ -163,9 +164,9 @@ def to_feature_rate(y:np.ndarray, cfg:SpecConfig) -> np.ndarray:
 CLIP_SECONDS = 30.  # a clip is classified from its first 30 s; longer recordings are for the scanner
 
 def clip_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
-    "The onset-aligned, normalised window of the first `CLIP_SECONDS` of the audio file at `path`, at `cfg.sr`."
+    "The normalised window of the first `CLIP_SECONDS` of the audio file at `path` (onset-aligned if `cfg.align`, else its start), at `cfg.sr`."
     y = normalise(load_audio(path, cfg.read_sr, reject_silent=True, max_duration=max_duration, first=CLIP_SECONDS), cfg.norm)
-    return to_feature_rate(align_onset(y, cfg.read_sr, cfg.duration, cfg.pre_roll), cfg)
+    return to_feature_rate(align_onset(y, cfg.read_sr, cfg.duration, cfg.pre_roll, onset=None if cfg.align else cfg.pre_roll), cfg)
 
 def clip_features(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
     "Log-mel features (n_mels × frames) of the onset-aligned, normalised window of the audio file at `path`."

@@ -173,7 +173,7 @@ def export_model(learn:Learner, out, meta:dict) -> Path:
     return out
 
 # %% ../nbs/08_train.ipynb #ae8e342a
-def train_task(task:str, # what to learn: one of `core.TASKS`
+def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `table`
                out, # where to export the model (.pkl; a .json description goes beside it)
                root=None, # data root (default: `core.data_root()`)
                arch:str='resnet18', # a network of `models.ARCHS`
@@ -191,12 +191,13 @@ def train_task(task:str, # what to learn: one of `core.TASKS`
                patience:int|None=None, # stop a stage after this many epochs without improvement (default: never)
                keep:str='last', # which epoch each stage keeps: 'last' or 'best'
                subset:dict=None, # only the rows matching these column values, e.g. {'category': 'rifle'}
+               table:pd.DataFrame=None, # the clips to learn from (path, label, group, fold) instead of the task's
                command:str=None # the command line that asked for this, recorded in the description
               ) -> tuple[Learner, dict]:
     "Train a model for `task` and export it to `out`; returns the learner and its description."
     set_seed(seed, reproducible=True)
     spec = spec or arch_spec(arch)
-    df = task_table(task, root, split, seed, subset, quick)
+    df = task_table(task, root, split, seed, subset, quick) if table is None else table
     check_pretraining(weights, df[df.fold == valid_fold], root)
     with process_group().main_process_first() if distributed() else nullcontext():  # rank 0 fills the cache, the rest read it
         with phase(f"features of {len(df)} clips (cached in {feature_cache()})"): df = with_features(df, spec)

@@ -107,3 +107,19 @@ def test_no_microphone_is_a_clear_usage_error(toy):
     last = r.stderr.strip().splitlines()[-1]
     assert r.returncode == 2 and last.startswith('gunshot-listen: error: ') and '--input FILE --realtime' in last, r.stderr[-3000:]
     assert 'Traceback' not in r.stderr
+
+def test_continuous_detector_trains_and_listens_at_its_threshold(tmp_path):
+    "`gunshot-train --task continuous` (quick, small CNN) exports a detector on unaligned windows that listens at its stored listening threshold."
+    out = tmp_path/'continuous.pkl'
+    r = run('gunshot-train', '--task', 'continuous', '--arch', 'small_cnn', '--quick', '--out', out)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    meta = json.loads(out.with_suffix('.json').read_text())
+    assert meta['task'] == 'continuous' and meta['spec']['align'] is False and meta['classes'] == ['gunshot', 'other']
+    t = meta['threshold']
+    assert t['class'] == 'gunshot' and 'training folds [2]' in t['chosen_on'] and f"listening threshold {t['value']:.2f}" in r.stdout
+    from gunshot_fastai.mixtures import mixture_sources, write_mixture
+    background, shots = mixture_sources(fold=1)
+    write_mixture(tmp_path/'fold1.flac', background, shots, duration=30., n_shots=2, snr_db=20., seed=0)
+    r = listen('--model', out, '--input', tmp_path/'fold1.flac', '--json')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert f"at p >= {t['value']:.3f}" in r.stderr and all(e['label'] == 'gunshot' for e in _events(r.stdout))
