@@ -7,9 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import librosa
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from fastcore.parallel import parallel
 from fastai.interpret import ClassificationInterpretation
 from fastai.torch_core import set_seed
@@ -18,7 +15,7 @@ from .spectrogram import SpecConfig, MN04_SPEC, clip_window
 from .cache import one_thread_per_worker
 from .block import task_dataloaders
 from .models import TRAIN_SPEC
-from .train import make_learner
+from .train import make_learner, linear_probe
 from .metrics import prediction_table, learner_predictions
 from .cache import with_features
 from .pretrain import audioset_outputs
@@ -50,7 +47,7 @@ def mfcc_table(df:pd.DataFrame, n_workers:int=2) -> tuple[pd.DataFrame, np.ndarr
 def logistic_predictions(df:pd.DataFrame, feats:np.ndarray, valid_fold:int, classes:list) -> pd.DataFrame:
     "Validation-fold predictions of a class-balanced logistic regression on standardised features (one row per clip of `df`)."
     train, valid = (df.fold != valid_fold).to_numpy(), (df.fold == valid_fold).to_numpy()
-    clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, class_weight='balanced'))
+    clf = linear_probe()
     clf.fit(feats[train], df.label[train])
     probs = clf.predict_proba(feats[valid])[:, [list(clf.classes_).index(c) for c in classes]]
     return prediction_table(df[valid].reset_index(drop=True), probs, classes)

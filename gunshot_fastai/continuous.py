@@ -64,8 +64,8 @@ def render_window(row, sr:int, duration:float=2.0) -> np.ndarray:
     bed = np.tile(bed, -(-n//len(bed)))*(BED_RMS/rms(bed))  # a recording shorter than the window is repeated
     free = len(bed) - n
     starts = [round(row['offset']*free)] + [round(f*free) for f in np.linspace(0, 1, 16)]  # the planned one, else the first loud enough
-    level = [rms(bed[s:s + n]) for s in starts]
-    start = next((s for s, l in zip(starts, level) if l >= 0.1*BED_RMS), starts[int(np.argmax(level))])  # not a silent stretch
+    start = next((s for s in starts if rms(bed[s:s + n]) >= 0.1*BED_RMS), None)  # not a silent stretch
+    if start is None: start = max(starts, key=lambda s: rms(bed[s:s + n]))
     window = bed[start:start + n].astype(np.float32)
     if isinstance(row['inserted'], str):
         y, lead = event_cut(row['inserted'], sr)

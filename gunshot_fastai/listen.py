@@ -118,9 +118,8 @@ def event_onset(y:np.ndarray, sr:int, recent:float=None) -> float:
     "Onset (s) of the sound that made window `y` fire: its strongest, or the first at least half as strong as the strongest from `recent` s on, if any."
     times, strength = onsets(y, sr)
     if len(times) == 0: return 0.
-    late = times >= recent if recent is not None else np.zeros(len(times), bool)
-    if not late.any(): return float(times[np.argmax(strength)])
-    t, s = times[late], strength[late]
+    if recent is None or not (times >= recent).any(): return float(times[np.argmax(strength)])
+    t, s = times[times >= recent], strength[times >= recent]
     return float(t[np.argmax(s >= 0.5*s.max())])
 
 class Listener:

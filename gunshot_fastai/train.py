@@ -8,8 +8,12 @@ import hashlib, json, os, tempfile, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, RocAucBinary, BalancedAccuracy
@@ -17,10 +21,13 @@ from fastai.callback.schedule import valley, slide
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
 from fastai.callback.progress import CSVLogger
 from fastai.callback.mixup import MixUp
+from fastai.callback.core import Callback, TrainEvalCallback
+from fastai.callback.hook import Hook
 from fastai.torch_core import set_seed, num_distrib, rank_distrib
 from fastai.distributed import DistributedDL
 from fastcore.basics import patch
 import torch
+from torch import nn
 import gunshot_fastai
 from .core import MANIFEST, atomic_write, phase
 from .spectrogram import SpecConfig
@@ -32,24 +39,78 @@ from .models import TRAIN_SPEC, arch_spec, create_model, checkpoint_meta
 from .testing import gunshot_like, tone, noise, write_clip
 
 # %% auto #0
-__all__ = ['task_metrics', 'make_learner', 'distributed', 'process_group', 'same_in_every_process', 'one_process',
-           'training_context', 'find_lr', 'Stage', 'default_schedule', 'parse_schedule', 'fit_stages', 'manifest_hash',
-           'export_model', 'train_task', 'check_pretraining', 'train_hierarchy', 'toy_model']
+__all__ = ['task_metrics', 'KeepBnStats', 'linear_probe', 'last_linear', 'head_features', 'probe_head', 'make_learner',
+           'distributed', 'process_group', 'same_in_every_process', 'one_process', 'training_context', 'find_lr',
+           'Stage', 'default_schedule', 'parse_schedule', 'fit_stages', 'manifest_hash', 'export_model', 'train_task',
+           'check_pretraining', 'train_hierarchy', 'toy_model']
 
 # %% ../nbs/08_train.ipynb #df6a3cd3
 def task_metrics(n_classes:int) -> list:
     "Accuracy and balanced accuracy; ROC AUC as well for two classes."
     return [accuracy, BalancedAccuracy()] + ([RocAucBinary()] if n_classes == 2 else [])
 
+class KeepBnStats(Callback):
+    "Keep every batch norm on its running statistics while training (its scale and offset still learn)."
+    run_after = TrainEvalCallback
+    def before_train(self):
+        for m in self.model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
+
+def linear_probe():
+    "A class-balanced logistic regression on standardised features: the probe the project compares networks with."
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, class_weight='balanced'))
+
+def last_linear(model:nn.Module) -> nn.Linear: return [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
+
+def _with_bias(model:nn.Module) -> nn.Linear:
+    "The last linear layer, replaced by one with a bias if it has none (fastai's heads put a batch norm before it instead)."
+    name = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)][-1]
+    old = model.get_submodule(name)
+    if old.bias is not None: return old
+    parent, _, child = name.rpartition('.')
+    new = nn.Linear(old.in_features, old.out_features, bias=True)
+    setattr(model.get_submodule(parent), child, new)
+    return new
+
+def head_features(learn:Learner, items:pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    "The inputs of the network's last linear layer for `items` (evaluation mode, no augmentation), and their class indices."
+    dl, feats, ys = learn.dls.test_dl(items, with_labels=True), [], []
+    learn.model.eval()
+    with Hook(last_linear(learn.model), lambda m, i, o: i[0].detach().float().cpu()) as h, torch.no_grad():
+        for xb, yb in dl:
+            learn.model(xb)
+            feats.append(h.stored); ys.append(yb.cpu())
+    return torch.cat(feats).numpy(), torch.cat(ys).numpy()
+
+def probe_head(learn:Learner) -> float:
+    "Fit `linear_probe` on the training clips' `head_features` and load it into the last linear layer (before the optimiser exists); its training accuracy."
+    x, y = head_features(learn, learn.dls.train_ds.items)
+    missing = sorted(set(range(len(learn.dls.vocab))) - set(y))
+    if missing: raise ValueError(f"no training clip of {[learn.dls.vocab[i] for i in missing]}: cannot fit a head for them")
+    probe = linear_probe().fit(x, y)
+    scaler, lr = probe[0], probe[1]
+    w = lr.coef_/scaler.scale_
+    b = lr.intercept_ - w @ scaler.mean_
+    if len(w) == 1: w, b = np.concatenate([-w/2, w/2]), np.array([-b[0]/2, b[0]/2])  # two classes: softmax of ±z/2 is sigmoid(z)
+    head = _with_bias(learn.model)
+    with torch.no_grad():
+        head.weight.copy_(torch.as_tensor(w, dtype=head.weight.dtype))
+        head.bias.copy_(torch.as_tensor(b, dtype=head.bias.dtype))
+    return float(probe.score(x, y))
+
 def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagenet', 'audioset', or a checkpoint path
-                 mixup:bool=False, path=None) -> Learner:
-    "A fastai `Learner` for `dls` with class-weighted cross-entropy, frozen to its head when its weights were learned elsewhere."
+                 mixup:bool=False, path=None,
+                 probe:bool=True # from learned weights: start the head as a linear probe (`probe_head`)
+                ) -> Learner:
+    "A fastai `Learner` for `dls` with class-weighted cross-entropy; from learned weights, frozen to its head, which starts as a linear probe, and with the batch norms' statistics kept."
     model, splitter, used, pretrained = create_model(arch, len(dls.vocab), weights)
     loss = CrossEntropyLossFlat(weight=class_weights(dls.train_ds.items.label, dls.vocab))
+    cbs = ([MixUp()] if mixup else []) + ([KeepBnStats()] if pretrained else [])
     learn = Learner(dls, model, loss_func=loss, metrics=task_metrics(len(dls.vocab)), splitter=splitter,
-                    cbs=[MixUp()] if mixup else None, path=path or Path(tempfile.mkdtemp(prefix='gunshot-train-')))
+                    cbs=cbs, path=path or Path(tempfile.mkdtemp(prefix='gunshot-train-')))
+    learn.weights_used, learn.pretrained, learn.head_init = used, pretrained, 'random'
+    if pretrained and probe: learn.head_init = f'linear probe (training accuracy {probe_head(learn):.3f})'
     if pretrained: learn.freeze()
-    learn.weights_used, learn.pretrained = used, pretrained
     return learn
 
 # %% ../nbs/08_train.ipynb #d15b0002
@@ -206,7 +267,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     work = out.parent/(f'{out.stem}-work' + (f'-rank{rank_distrib()}' if rank_distrib() else ''))  # logs and plots per process
     learn = make_learner(dls, arch, weights, mixup, path=work)
     print(f"{task}: {len(dls.train_ds)} training / {len(dls.valid_ds)} validation clips (fold {valid_fold}), "
-          f"{len(dls.vocab)} classes; {arch}, weights: {learn.weights_used}", flush=True)
+          f"{len(dls.vocab)} classes; {arch}, weights: {learn.weights_used}, head: {learn.head_init}", flush=True)
     its = 40 if quick else min(100, max(40, len(dls.train)))  # about one epoch of mini-batches: enough for a curve, and short
     lrs = find_lr(learn, work/'lr_find.png', its)
     print(f"lr_find suggestions: valley {lrs['valley']:.2e}, slide {lrs['slide']:.2e}", flush=True)
@@ -216,7 +277,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     table.to_csv(work/'stages.csv', index=False)
     names = ['valid_loss'] + [m.name for m in learn.metrics]
     meta = {'task': task, 'subset': subset, 'classes': list(dls.vocab), 'spec': spec.to_dict(), 'arch': arch,
-            'weights': learn.weights_used, 'pretrained': learn.pretrained, 'quick': quick, 'valid_fold': valid_fold,
+            'weights': learn.weights_used, 'pretrained': learn.pretrained, 'head_init': learn.head_init, 'quick': quick, 'valid_fold': valid_fold,
             'split': split, 'seed': seed, 'train_clips': len(dls.train_ds), 'valid_clips': len(dls.valid_ds),
             'manifest_sha1': manifest_hash(df), 'lr_find': lrs, 'stages': table.to_dict('records'),
             'valid_metrics': {n: float(v) for n, v in zip(names, learn.validate())},

@@ -100,3 +100,17 @@ def test_evaluate_scores_the_validation_fold_and_stores_a_threshold(quick_detect
     pred = json.loads(r.stdout.strip().splitlines()[-1])
     assert pred['threshold'] == t['value']
     assert pred['label'] == ('gunshot' if pred['probabilities']['gunshot'] >= t['value'] else 'other')
+
+def test_audioset_quick_model_says_what_it_started_from_and_predicts(tmp_path):
+    "The offline check of transfer learning: a quick AudioSet mn04 detector names its weights and its probe head, and predicts from the shell."
+    out = tmp_path/'m.pkl'
+    r = run('gunshot-train', '--task', 'detect', '--arch', 'mn04', '--weights', 'audioset', '--quick', '--out', out)
+    assert r.returncode == 0, r.stderr[-3000:]
+    meta = json.loads(out.with_suffix('.json').read_text())
+    assert meta['weights'].startswith('AudioSet (EfficientAT mn04_as') and meta['pretrained'] is True
+    assert meta['head_init'].startswith('linear probe (training accuracy'), meta['head_init']
+    shot, other = real_clips()  # one validation clip of each class, in label order
+    r = run('gunshot-predict', '--model', out, '--json', shot, other)
+    assert r.returncode == 0, r.stderr[-3000:]
+    p_shot, p_other = (json.loads(l)['probabilities']['gunshot'] for l in r.stdout.strip().splitlines())
+    assert p_shot > 0.5 > p_other, (p_shot, p_other)  # AudioSet features tell a real gunshot from another sound at once
