@@ -466,6 +466,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'gunshot_fastai.train.KeepBnStats.before_train': ( 'train.html#keepbnstats.before_train',
                                                                                          'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.Stage': ('train.html#stage', 'gunshot_fastai/train.py'),
+                                      'gunshot_fastai.train._last_linear_name': ('train.html#_last_linear_name', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train._with_bias': ('train.html#_with_bias', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.check_pretraining': ('train.html#check_pretraining', 'gunshot_fastai/train.py'),
                                       'gunshot_fastai.train.default_schedule': ('train.html#default_schedule', 'gunshot_fastai/train.py'),

@@ -39,7 +39,7 @@ from .models import TRAIN_SPEC, arch_spec, create_model, checkpoint_meta
 from .testing import gunshot_like, tone, noise, write_clip
 
 # %% auto #0
-__all__ = ['task_metrics', 'KeepBnStats', 'linear_probe', 'last_linear', 'head_features', 'probe_head', 'make_learner',
+__all__ = ['task_metrics', 'make_learner', 'linear_probe', 'last_linear', 'head_features', 'probe_head', 'KeepBnStats',
            'distributed', 'process_group', 'same_in_every_process', 'one_process', 'training_context', 'find_lr',
            'Stage', 'default_schedule', 'parse_schedule', 'fit_stages', 'manifest_hash', 'export_model', 'train_task',
            'check_pretraining', 'train_hierarchy', 'toy_model']
@@ -49,22 +49,33 @@ def task_metrics(n_classes:int) -> list:
     "Accuracy and balanced accuracy; ROC AUC as well for two classes."
     return [accuracy, BalancedAccuracy()] + ([RocAucBinary()] if n_classes == 2 else [])
 
-class KeepBnStats(Callback):
-    "Keep every batch norm on its running statistics while training (its scale and offset still learn)."
-    run_after = TrainEvalCallback
-    def before_train(self):
-        for m in self.model.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
+def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagenet', 'audioset', or a checkpoint path
+                 mixup:bool=False, path=None,
+                 probe:bool=True # from learned weights: start the head as a linear probe (`probe_head`)
+                ) -> Learner:
+    "A fastai `Learner` for `dls` with class-weighted cross-entropy; from learned weights, frozen to its head, which starts as a linear probe, and with the batch norms' statistics kept."
+    model, splitter, used, pretrained = create_model(arch, len(dls.vocab), weights)
+    loss = CrossEntropyLossFlat(weight=class_weights(dls.train_ds.items.label, dls.vocab))
+    cbs = ([MixUp()] if mixup else []) + ([KeepBnStats()] if pretrained else [])
+    learn = Learner(dls, model, loss_func=loss, metrics=task_metrics(len(dls.vocab)), splitter=splitter,
+                    cbs=cbs, path=path or Path(tempfile.mkdtemp(prefix='gunshot-train-')))
+    learn.weights_used, learn.pretrained, learn.head_init = used, pretrained, 'random'
+    if pretrained and probe: learn.head_init = f'linear probe (training accuracy {probe_head(learn):.3f})'
+    if pretrained: learn.freeze()
+    return learn
 
+# %% ../nbs/08_train.ipynb #d15b0014
 def linear_probe():
     "A class-balanced logistic regression on standardised features: the probe the project compares networks with."
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, class_weight='balanced'))
 
-def last_linear(model:nn.Module) -> nn.Linear: return [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
+def _last_linear_name(model:nn.Module) -> str: return [n for n, m in model.named_modules() if isinstance(m, nn.Linear)][-1]
+
+def last_linear(model:nn.Module) -> nn.Linear: return model.get_submodule(_last_linear_name(model))
 
 def _with_bias(model:nn.Module) -> nn.Linear:
     "The last linear layer, replaced by one with a bias if it has none (fastai's heads put a batch norm before it instead)."
-    name = [n for n, m in model.named_modules() if isinstance(m, nn.Linear)][-1]
+    name = _last_linear_name(model)
     old = model.get_submodule(name)
     if old.bias is not None: return old
     parent, _, child = name.rpartition('.')
@@ -74,12 +85,13 @@ def _with_bias(model:nn.Module) -> nn.Linear:
 
 def head_features(learn:Learner, items:pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     "The inputs of the network's last linear layer for `items` (evaluation mode, no augmentation), and their class indices."
-    dl, feats, ys = learn.dls.test_dl(items, with_labels=True), [], []
+    dl, feats, ys, was_training = learn.dls.test_dl(items, with_labels=True), [], [], learn.model.training
     learn.model.eval()
     with Hook(last_linear(learn.model), lambda m, i, o: i[0].detach().float().cpu()) as h, torch.no_grad():
         for xb, yb in dl:
             learn.model(xb)
             feats.append(h.stored); ys.append(yb.cpu())
+    learn.model.train(was_training)
     return torch.cat(feats).numpy(), torch.cat(ys).numpy()
 
 def probe_head(learn:Learner) -> float:
@@ -98,20 +110,13 @@ def probe_head(learn:Learner) -> float:
         head.bias.copy_(torch.as_tensor(b, dtype=head.bias.dtype))
     return float(probe.score(x, y))
 
-def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagenet', 'audioset', or a checkpoint path
-                 mixup:bool=False, path=None,
-                 probe:bool=True # from learned weights: start the head as a linear probe (`probe_head`)
-                ) -> Learner:
-    "A fastai `Learner` for `dls` with class-weighted cross-entropy; from learned weights, frozen to its head, which starts as a linear probe, and with the batch norms' statistics kept."
-    model, splitter, used, pretrained = create_model(arch, len(dls.vocab), weights)
-    loss = CrossEntropyLossFlat(weight=class_weights(dls.train_ds.items.label, dls.vocab))
-    cbs = ([MixUp()] if mixup else []) + ([KeepBnStats()] if pretrained else [])
-    learn = Learner(dls, model, loss_func=loss, metrics=task_metrics(len(dls.vocab)), splitter=splitter,
-                    cbs=cbs, path=path or Path(tempfile.mkdtemp(prefix='gunshot-train-')))
-    learn.weights_used, learn.pretrained, learn.head_init = used, pretrained, 'random'
-    if pretrained and probe: learn.head_init = f'linear probe (training accuracy {probe_head(learn):.3f})'
-    if pretrained: learn.freeze()
-    return learn
+# %% ../nbs/08_train.ipynb #d15b0016
+class KeepBnStats(Callback):
+    "Keep every batch norm on its running statistics while training (its scale and offset still learn)."
+    run_after = TrainEvalCallback
+    def before_train(self):
+        for m in self.model.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
 
 # %% ../nbs/08_train.ipynb #d15b0002
 @patch
