@@ -15,7 +15,8 @@ __all__ = ['METHOD_NAMES', 'results_table']
 METHOD_NAMES = {'mfcc_lr': 'MFCC stats + logistic regression', 'small_cnn': 'small CNN (4 conv blocks, scratch)',
                 'resnet18': 'ResNet-18, scratch', 'resnet18_audio': 'ResNet-18, audio-pretrained (distilled), fine-tuned',
                 'mn04_probe': 'mn04 AudioSet frozen embedding + logistic regression', 'mn04': 'mn04 AudioSet, fine-tuned',
-                'mn04_zeroshot': 'mn04 AudioSet, zero-shot (gun classes)', 'hierarchy': 'two-stage (category → gun)'}
+                'mn04_zeroshot': 'mn04 AudioSet, zero-shot (gun classes)', 'hierarchy': 'two-stage (category → gun)',
+                'hierarchy_mn04': 'two-stage (category → gun), mn04 AudioSet fine-tuned'}
 
 def _row(task:str, method:str, r:dict) -> dict:
     m, det = r.get('fold1', {}), r.get('fold1', {}).get('detection', {})
