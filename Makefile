@@ -49,7 +49,7 @@ render: $(STAMP)
 # subprocesses, hostile input, real-data integration). No thread settings: tests run as users run the code.
 test: $(STAMP)
 	$(BIN)/nbdev-test --do-print --timing
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 readme: $(STAMP)
 	$(BIN)/python tools/make_readme.py
