@@ -51,15 +51,16 @@ test: $(STAMP)
 	$(BIN)/nbdev-test --do-print --timing
 	$(BIN)/pytest -q --durations=15
 
+# README.md from nbs/index.ipynb, run first so that its results table is regenerated from results/.
 readme: $(STAMP)
-	$(BIN)/python tools/make_readme.py
+	$(BIN)/python tools/make_readme.py --execute
 
 # Fails if the notebooks are not clean, the library or README is out of sync with them, or the library uses a
 # name its notebook only defined in a test cell (pyflakes on the generated modules).
 sync-check: $(STAMP)
 	$(BIN)/nbdev-clean
 	$(BIN)/nbdev-export
-	$(BIN)/python tools/make_readme.py
+	$(BIN)/python tools/make_readme.py --execute
 	$(BIN)/python -m pyflakes gunshot_fastai tests tools
 	@changed=$$(git status --porcelain -- nbs gunshot_fastai README.md); \
 	if [ -n "$$changed" ]; then \

@@ -87,11 +87,12 @@ def head_features(learn:Learner, items:pd.DataFrame) -> tuple[np.ndarray, np.nda
     "The inputs of the network's last linear layer for `items` (evaluation mode, no augmentation), and their class indices."
     dl, feats, ys, was_training = learn.dls.test_dl(items, with_labels=True), [], [], learn.model.training
     learn.model.eval()
-    with Hook(last_linear(learn.model), lambda m, i, o: i[0].detach().float().cpu()) as h, torch.no_grad():
-        for xb, yb in dl:
-            learn.model(xb)
-            feats.append(h.stored); ys.append(yb.cpu())
-    learn.model.train(was_training)
+    try:
+        with Hook(last_linear(learn.model), lambda m, i, o: i[0].detach().float().cpu()) as h, torch.no_grad():
+            for xb, yb in dl:
+                learn.model(xb)
+                feats.append(h.stored); ys.append(yb.cpu())
+    finally: learn.model.train(was_training)
     return torch.cat(feats).numpy(), torch.cat(ys).numpy()
 
 def probe_head(learn:Learner) -> float:

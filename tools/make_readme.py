@@ -4,8 +4,11 @@
 install time). This does the part we need: markdown cells as they are, code cells as Python blocks with their
 text output (Markdown output as it is), cells marked `#| hide` left out, the code of cells marked `#| echo: false`
 left out but their output kept, nbdev directives stripped.
+
+With `--execute` (`make readme`) it first runs the index notebook and keeps the outputs, so the README's results
+table is regenerated from `results/`; without it (the sync check) it renders the outputs stored in the notebook.
 """
-import json
+import json, sys
 from pathlib import Path
 
 def _is_hidden(src): return any(l.strip().replace(' ', '') in ('#|hide', '#|include:false') for l in src.splitlines())
@@ -31,6 +34,15 @@ def readme(nb_path:Path) -> str:
         parts += list(_outputs(cell))
     return '\n\n'.join(parts) + '\n'
 
+def execute(nb_path:Path):
+    "Run the notebook in place, keeping its outputs, then clean it as nbdev-clean would."
+    from execnb.shell import CaptureShell
+    from nbdev.clean import nbdev_clean
+    CaptureShell().execute(nb_path, nb_path, exc_stop=True)
+    nbdev_clean(str(nb_path))
+
 if __name__ == '__main__':
     root = Path(__file__).resolve().parents[1]
-    (root/'README.md').write_text(readme(root/'nbs'/'index.ipynb'))
+    index = root/'nbs'/'index.ipynb'
+    if '--execute' in sys.argv[1:]: execute(index)
+    (root/'README.md').write_text(readme(index))
