@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 # %% auto #0
-__all__ = ['METHOD_NAMES', 'results_table']
+__all__ = ['METHOD_NAMES', 'results_table', 'per_source_table']
 
 # %% ../nbs/21_results.ipynb #dbc16920
 METHOD_NAMES = {'mfcc_lr': 'MFCC stats + logistic regression', 'small_cnn': 'small CNN (4 conv blocks, scratch)',
@@ -18,17 +18,8 @@ METHOD_NAMES = {'mfcc_lr': 'MFCC stats + logistic regression', 'small_cnn': 'sma
                 'mn04_zeroshot': 'mn04 AudioSet, zero-shot (gun classes)', 'hierarchy': 'two-stage (category → gun)',
                 'hierarchy_mn04': 'two-stage (category → gun), mn04 AudioSet fine-tuned'}
 
-def _row(task:str, method:str, r:dict) -> dict:
-    m, det = r.get('fold1', {}), r.get('fold1', {}).get('detection', {})
-    secs = m.get('train_seconds', m.get('seconds'))
-    return {'task': task, 'method': METHOD_NAMES.get(method, method), 'weights': m.get('weights') or 'none (trained here)',
-            'fold-1 accuracy': f"{m['accuracy']:.3f}" if m else '', 'fold-1 macro F1': f"{m['macro_f1']:.3f}" if m else '',
-            'fold-1 ROC AUC': f"{det['roc_auc']:.4f}" if det else '', 'k-fold accuracy': r.get('kfold', ''),
-            'time (2-core CPU)': (f"{secs:.0f} s" if secs else '') + (f", {m['seconds_per_epoch']:.0f} s/epoch" if m.get('seconds_per_epoch') else ''),
-            'command': ' ; '.join(dict.fromkeys(f"`{c}`" for c in r.get('commands', []) if c))}
-
-def results_table(folder='results') -> pd.DataFrame:
-    "Task × method scores from the metrics files under `folder`, with the commands that reproduce them."
+def _reports(folder) -> dict:
+    "(task, method) → its fold-1 report folder and metrics, its k-fold summary and its commands, from the files under `folder`."
     found = {}
     for task_dir in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
         task = task_dir.name.replace('-random', ' (random split: leaks sessions)')
@@ -40,12 +31,40 @@ def results_table(folder='results') -> pd.DataFrame:
                     if int(summary['folds']) > 1: r['kfold'] = f"{summary['accuracy']} ({summary['folds']} folds)"  # (one fold: the fold-1 columns)
                     r['commands'].append(cv['command'])
                     if 'fold1' not in r and (sub/method/'fold1'/'metrics.json').is_file():
-                        r['fold1'] = json.loads((sub/method/'fold1'/'metrics.json').read_text())
+                        r['dir'] = sub/method/'fold1'
+                        r['fold1'] = json.loads((r['dir']/'metrics.json').read_text())
             elif (sub/'metrics.json').is_file():  # one trained model's report on its validation fold
                 m = json.loads((sub/'metrics.json').read_text())
                 r = found.setdefault((task, sub.name), {'commands': []})
-                r['fold1'] = m
+                r['dir'], r['fold1'] = sub, m
                 r['commands'] = [m.get('train_command'), m.get('command')] + r['commands']
     order = list(METHOD_NAMES)
-    keys = sorted(found, key=lambda k: (k[0], order.index(k[1]) if k[1] in order else len(order), k[1]))
-    return pd.DataFrame([_row(t, m, found[(t, m)]) for t, m in keys])
+    return dict(sorted(found.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1]) if kv[0][1] in order else len(order), kv[0][1])))
+
+def _row(task:str, method:str, r:dict) -> dict:
+    m, det = r.get('fold1', {}), r.get('fold1', {}).get('detection', {})
+    secs = m.get('train_seconds', m.get('seconds'))
+    return {'task': task, 'method': METHOD_NAMES.get(method, method), 'weights': m.get('weights') or 'none (trained here)',
+            'fold-1 clips': m.get('clips', ''),
+            'fold-1 accuracy': f"{m['accuracy']:.3f}" if m else '', 'fold-1 macro F1': f"{m['macro_f1']:.3f}" if m else '',
+            'fold-1 ROC AUC': f"{det['roc_auc']:.4f}" if det else '', 'k-fold accuracy': r.get('kfold', ''),
+            'time (2-core CPU)': (f"{secs:.0f} s" if secs else '') + (f", {m['seconds_per_epoch']:.0f} s/epoch" if m.get('seconds_per_epoch') else ''),
+            'command': ' ; '.join(dict.fromkeys(f"`{c}`" for c in r.get('commands', []) if c))}
+
+def results_table(folder='results') -> pd.DataFrame:
+    "Task × method scores from the metrics files under `folder`, with the commands that reproduce them."
+    return pd.DataFrame([_row(t, m, r) for (t, m), r in _reports(folder).items()])
+
+# %% ../nbs/21_results.ipynb #5c1d0a02
+def per_source_table(folder='results', task:str='detect') -> pd.DataFrame:
+    "Each source of `task`'s fold 1 (dataset, source, true label, clips) against each method's errors there: gunshots missed or other sounds called gunshots."
+    cols = {}
+    for (t, method), r in _reports(folder).items():
+        if t != task or 'dir' not in r: continue
+        for name, label in (('per_source.csv', method), ('per_source_at_fnr_threshold.csv', f'{method} at FNR ≤ 1 %')):
+            if not (r['dir']/name).is_file(): continue
+            d = pd.read_csv(r['dir']/name)
+            if 'source' not in d: continue  # a report written before sources were recorded
+            errors = (d.error_rate*d.clips).round().astype(int)
+            cols[label] = errors.set_axis(pd.MultiIndex.from_frame(d[['dataset', 'source', 'label', 'clips']]))
+    return pd.DataFrame(cols).fillna('').reset_index()  # a source whose clip count differs between methods gets a row per count
