@@ -57,8 +57,9 @@ test: $(STAMP)
 readme: $(STAMP)
 	$(BIN)/python tools/make_readme.py --execute
 
-# Fails if the notebooks are not clean, the library or README is out of sync with them, or the library uses a
-# name its notebook only defined in a test cell (pyflakes on the generated modules).
+# Fails if the notebooks are not clean, the library or README is out of sync with them (the README's results tables
+# regenerated from results/), or the library uses a name its notebook only defined in a test cell (pyflakes on the
+# generated modules).
 sync-check: $(STAMP)
 	$(BIN)/nbdev-clean
 	$(BIN)/nbdev-export

@@ -5,8 +5,8 @@ install time). This does the part we need: markdown cells as they are, code cell
 text output (Markdown output as it is), cells marked `#| hide` left out, the code of cells marked `#| echo: false`
 left out but their output kept, nbdev directives stripped.
 
-With `--execute` (`make readme`) it first runs the index notebook and keeps the outputs, so the README's results
-table is regenerated from `results/`; without it (the sync check) it renders the outputs stored in the notebook.
+With `--execute` (`make readme`, `make sync-check`) it first runs the index notebook and keeps the outputs, so the
+README's results tables are regenerated from `results/`; without it, it renders the outputs stored in the notebook.
 """
 import json, sys
 from pathlib import Path
