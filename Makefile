@@ -46,12 +46,10 @@ render: $(STAMP)
 	$(BIN)/gunshot-render "$$($(BIN)/python -c 'from gunshot_fastai.core import data_root; print(data_root())')" --out data/features
 
 # Every test: the notebooks (nbdev-test, each notebook named as it finishes, with its time) and the pytest suite (CLIs,
-# subprocesses, hostile input, real-data integration). No thread settings: tests run as users run the code. Like
-# nbdev-test, pytest runs one worker per core (pytest-xdist), a test file per worker, so that one file's waits (servers
-# starting, real-time listening) overlap another's work; --durations names the slowest tests.
+# subprocesses, hostile input, real-data integration). No thread settings: tests run as users run the code.
 test: $(STAMP)
 	$(BIN)/nbdev-test --do-print --timing
-	$(BIN)/pytest -q -n auto --dist loadfile --durations=15
+	$(BIN)/pytest -q --durations=15
 
 # README.md from nbs/index.ipynb, run first so that its results table is regenerated from results/.
 readme: $(STAMP)
