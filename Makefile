@@ -51,7 +51,7 @@ test: $(STAMP)
 	$(BIN)/nbdev-test --do-print --timing
 	$(BIN)/pytest -q --durations=15
 
-# README.md from nbs/index.ipynb, run first so that its results table is regenerated from results/.
+# README.md from nbs/index.ipynb, run first so that its results tables are regenerated from results/.
 readme: $(STAMP)
 	$(BIN)/python tools/make_readme.py --execute
 
