@@ -18,21 +18,25 @@ $(STAMP):
 install: $(STAMP)
 
 # The main job: fine-tune the AudioSet network into a gunshot detector on the default data root (models/detect.pkl),
-# store its FNR ≤ 1 % threshold from its validation fold, then predict a gunshot from that fold, which it never trained
-# on. Each phase says what it does and how long it took. On a fresh clone of an idle 2-core CPU it took 8 min 30 s (see README).
+# store its FNR ≤ 1 % threshold from its validation fold, predict a gunshot from that fold, which it never trained on,
+# and compare the fold's figures with the committed reference (results/detect/main.json, 20b_guard): exit 1 if the
+# detector is worse than the reference beyond the run-to-run spread measured for it. Each phase says what it does and
+# how long it took; the README gives the duration measured on an idle 2-core CPU.
 VALID_GUNSHOT = $(BIN)/python -c "from gunshot_fastai.data import task_frame; d = task_frame('detect'); \
 	print(d[(d.fold == 1) & (d.label == 'gunshot')].path.iloc[0])" | tail -n 1
 main: $(STAMP)
 	@start=$$(date +%s); \
-	echo "== 1/3 train: mn04 from AudioSet, fine-tuned on detect (features, LR finder, three stages, export)"; \
+	echo "== 1/4 train: mn04 from AudioSet, fine-tuned on detect (features, LR finder, three stages, export)"; \
 	$(BIN)/gunshot-train --task detect --arch mn04 --weights audioset --epochs 6 --out models/detect.pkl || exit $$?; \
-	t1=$$(date +%s); echo "== 1/3 train: done in $$((t1 - start)) s"; \
-	echo "== 2/3 evaluate on fold 1 and store the FNR <= 1 % threshold -> models/detect-eval/"; \
+	t1=$$(date +%s); echo "== 1/4 train: done in $$((t1 - start)) s"; \
+	echo "== 2/4 evaluate on fold 1 and store the FNR <= 1 % threshold -> models/detect-eval/"; \
 	$(BIN)/gunshot-evaluate --model models/detect.pkl --out models/detect-eval --save-threshold > models/detect-eval.txt || exit $$?; \
 	tail -n 1 models/detect-eval.txt; \
-	t2=$$(date +%s); echo "== 2/3 evaluate: done in $$((t2 - t1)) s"; \
-	echo "== 3/3 predict a held-out gunshot"; \
+	t2=$$(date +%s); echo "== 2/4 evaluate: done in $$((t2 - t1)) s"; \
+	echo "== 3/4 predict a held-out gunshot"; \
 	$(BIN)/gunshot-predict --model models/detect.pkl --json "$$($(VALID_GUNSHOT))" || exit $$?; \
+	echo "== 4/4 compare with the reference (results/detect/main.json)"; \
+	$(BIN)/gunshot-compare models/detect-eval/metrics.json --reference results/detect/main.json || exit $$?; \
 	echo "== make main: done in $$(($$(date +%s) - start)) s"
 
 # The detector for listening (gunshot-listen, gunshot-scan): mn04 from AudioSet fine-tuned on stream-like windows, real shots

@@ -15,7 +15,7 @@ from .core import ARCHS, TASKS, UsageError, command
 
 # %% auto #0
 __all__ = ['TRUST', 'gunshot_render', 'gunshot_train', 'gunshot_export', 'gunshot_pretrain', 'gunshot_predict', 'gunshot_scan',
-           'gunshot_listen', 'gunshot_serve', 'gunshot_evaluate', 'gunshot_bench']
+           'gunshot_listen', 'gunshot_serve', 'gunshot_evaluate', 'gunshot_compare', 'gunshot_bench']
 
 # %% ../nbs/23_cli.ipynb #c11a0007
 TRUST = "a model file is code (a pickle): use only models you trust"
@@ -99,10 +99,12 @@ def gunshot_train(
     quick:bool=False, # 40 clips per class, four epochs: a demo or CI check
     bs:int=64, # batch size (smaller gives small tasks more updates per epoch)
     fold:int=1, # fold to validate on
-    split:Annotated[str, "fold scheme for gun and category", {'choices': ['blocked', 'random']}]='blocked',
+    split:Annotated[str, "fold scheme: blocked or random for gun and category; source for detect (leave one source out)", {'choices': ['blocked', 'random', 'source']}]='blocked',
     mixup:bool=False, # mixup augmentation
     patience:int=None, # stop a stage after this many epochs without a better validation loss (default: never)
     keep:Annotated[str, "which epoch each stage keeps", {'choices': ['last', 'best']}]='last',
+    head:Annotated[str, "from learned weights, the new head starts as a linear probe or random (default: the task's recipe)", {'choices': ['probe', 'random']}]=None,
+    bn_stats:Annotated[str, "from learned weights, batch norms keep their running statistics or use each batch's (default: the task's recipe)", {'choices': ['keep', 'batch']}]=None,
     seed:int=0, # random seed
     duration:float=None, # window length (s; default: the architecture's)
     pre_roll:float=None, # time kept before the onset (s; default: the architecture's)
@@ -116,7 +118,8 @@ def gunshot_train(
     _check_weights(arch, weights)
     import pandas as pd
     common = dict(root=data, arch=arch, weights=weights, epochs=epochs, quick=quick, schedule=stages, spec=spec, valid_fold=fold,
-                  bs=bs, mixup=mixup, seed=seed, patience=patience, keep=keep, command=_command_line('gunshot-train'))
+                  bs=bs, mixup=mixup, seed=seed, patience=patience, keep=keep,
+                  probe=None if head is None else head == 'probe', keep_bn=None if bn_stats is None else bn_stats == 'keep', command=_command_line('gunshot-train'))
     try:
         if task == 'continuous':
             from gunshot_fastai.continuous import train_continuous
@@ -354,11 +357,12 @@ def gunshot_evaluate(
     methods:str='mfcc_lr,small_cnn,resnet18', # methods to cross-validate, comma-separated
     epochs:int=None, # epochs per fold for the trained methods (default: each method's own)
     bs:int=32, # batch size for the trained methods
-    split:Annotated[str, "fold scheme for gun and category", {'choices': ['blocked', 'random']}]='blocked',
+    split:Annotated[str, "fold scheme: blocked or random for gun and category; source for detect (leave one source out)", {'choices': ['blocked', 'random', 'source']}]='blocked',
     save_threshold:bool=False, # store the detection threshold for --max-fnr in the model
     max_fnr:float=0.01, # false-negative rate the stored threshold keeps
     duration:float=None, # window length of the AudioSet (mn04) methods (s; default: theirs)
     pre_roll:float=None, # time they keep before the onset (s; default: theirs)
+    conditions:bool=False, # with --model: also score the fold under changed recording conditions (20c_conditions)
 ):
     "Evaluate an exported model on its validation fold, or cross-validate methods on a task."
     _positive(folds=folds, epochs=epochs, bs=bs, duration=duration)
@@ -372,18 +376,51 @@ def gunshot_evaluate(
         unknown = [m for m in chosen if m not in METHODS]
         if unknown or not chosen: raise UsageError(f"--methods: unknown method {(unknown or [methods])[0]!r}; choose from {', '.join(METHODS)}")
         cv = cross_validate(task, out, chosen, range(1, folds + 1), data, split, epochs, bs, mn04_spec=mn04_spec)
-        print(write_cv(cv, out, task, _command_line('gunshot-evaluate')).to_string())
+        print(write_cv(cv, out, task, _command_line('gunshot-evaluate'), split).to_string())
         return 0
     if model is None: raise UsageError("give --model, or --task with --folds")
     m = _load(model)
     if task and task != m.meta.get('task'): raise UsageError(f"{model} was trained for {m.meta.get('task')!r}, not {task!r}")
-    if save_threshold and 'gunshot' not in m.classes: raise UsageError(f"{model}: thresholds are for detectors (it has no 'gunshot' class)")
+    if (save_threshold or conditions) and 'gunshot' not in m.classes:
+        raise UsageError(f"{model}: {'thresholds' if save_threshold else 'changed conditions'} are for detectors (it has no 'gunshot' class)")
     metrics = evaluate_model(model, out, data, save_threshold, max_fnr, _command_line('gunshot-evaluate'))
     print(json.dumps({k: v for k, v in metrics.items() if k not in ('per_class', 'confusion')}, indent=1))
     if save_threshold:
         t = metrics['stored_threshold']
         print(f"stored threshold {t['value']:.4f} in {model}: validation FNR {t['fnr']:.3f}, FPR {t['fpr']:.3f}")
+    if conditions:
+        from gunshot_fastai.conditions import conditions_report, write_conditions
+        report = conditions_report(model, data)
+        print(report.to_string(index=False, float_format=lambda v: f'{v:.4f}'))
+        print(f"wrote {write_conditions(report, out, model, _command_line('gunshot-evaluate'))}")
     return 0
+
+# %% ../nbs/23_cli.ipynb #42bea465
+@call_parse
+@command('gunshot-compare')
+def gunshot_compare(
+    *reports:Annotated[str, "evaluation reports (gunshot-evaluate's metrics.json): one to check, or the seeds' runs with --update", {'nargs': '+'}],
+    reference:Annotated[str, "the committed reference, e.g. results/detect/main.json", {'required': True}]=None,
+    update:bool=False, # write the reference from the reports instead of comparing with it
+    made_by:str='make main', # with --update: the command the reports came from
+):
+    "Compare the main job's figures with its reference; exit 0 within the reference, 1 worse, 2 on usage errors."
+    from gunshot_fastai.guard import read_report, main_figures, make_reference, write_reference, compare, comparison_line
+    try: found = [read_report(r) for r in reports]
+    except ValueError as e: raise UsageError(str(e)) from None
+    if update:
+        ref = make_reference(found, made_by, [r.get('seed') for r in found] if all('seed' in r for r in found) else None)
+        write_reference(ref, reference)
+        print(f"wrote {reference} from {len(found)} run(s): " + ', '.join(f"{k} {v:.4f} ± {ref['tolerance'][k]:.4f}" for k, v in ref['figures'].items()))
+        return 0
+    if len(found) != 1: raise UsageError("give one report to compare (several only with --update)")
+    if not Path(reference).is_file(): raise UsageError(f"--reference {reference}: no such file (make one with --update)")
+    from json import loads
+    try: table = compare(main_figures(found[0]), loads(Path(reference).read_text()))
+    except (ValueError, KeyError) as e: raise UsageError(f"--reference {reference}: not a reference file ({e})") from None
+    print(table.to_string(index=False, float_format=lambda v: f'{v:.4f}'))
+    print(comparison_line(table))
+    return 1 if table.worse.any() else 0
 
 # %% ../nbs/23_cli.ipynb #457aaf67
 @call_parse

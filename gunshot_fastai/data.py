@@ -15,9 +15,9 @@ from .core import TASKS, data_root
 from .audio import AUDIO_EXTS
 
 # %% auto #0
-__all__ = ['ESC50_URL', 'DatasetMissing', 'ensure_esc50', 'esc50_meta', 'present', 'gunshot_manifest', 'folder_clips',
-           'group_folds', 'blocked_folds', 'random_folds', 'check_no_leak', 'class_gaps', 'check_trainable',
-           'task_frame', 'quick_subset', 'task_table', 'category_guns']
+__all__ = ['ESC50_URL', 'SOURCE_FOLDS', 'DatasetMissing', 'ensure_esc50', 'esc50_meta', 'present', 'gunshot_manifest',
+           'folder_clips', 'group_folds', 'blocked_folds', 'random_folds', 'check_no_leak', 'class_gaps',
+           'check_trainable', 'task_frame', 'quick_subset', 'task_table', 'category_guns']
 
 # %% ../nbs/05_data.ipynb #50e74849
 ESC50_URL = 'https://github.com/karoldvl/ESC-50/archive/master.zip'
@@ -131,11 +131,15 @@ def check_trainable(df:pd.DataFrame, valid_fold:int):
 # %% ../nbs/05_data.ipynb #6d4bdd61
 def _kaggle_order(group:str) -> int: return int(re.search(r'(\d+)$', group).group(1))
 
-def task_frame(task:str, root=None, n_folds:int=5, split:str='blocked', # 'blocked' or 'random', for gun and category
+SOURCE_FOLDS = ('kaggle_8guns', 'sesa', 'urbansound8k', 'dcase2016', 'esc50')  # detect, split='source': fold k holds source k
+
+def task_frame(task:str, root=None, n_folds:int=5,
+               split:str='blocked', # 'blocked' or 'random' (gun, category); 'source' (detect: one fold per source)
                seed:int=0) -> pd.DataFrame:
     "The clips of `task` as a table: path, label, group, fold (1..n_folds), dataset (and `source`, the sound's own label, for detect)."
     if task not in TASKS: raise ValueError(f"unknown task {task!r}: choose one of {', '.join(TASKS)}")
-    if split not in ('blocked', 'random'): raise ValueError(f"split must be 'blocked' or 'random', not {split!r}")
+    if split not in ('blocked', 'random', 'source'): raise ValueError(f"split must be 'blocked', 'random' or 'source', not {split!r}")
+    if split == 'source' and task != 'detect': raise ValueError(f"split='source' (leave one source out) is for detect, not {task!r}")
     root = Path(root or data_root())
     if task in ('esc10', 'esc50'):
         esc = present(esc50_meta(root), 'ESC-50')
@@ -151,7 +155,8 @@ def task_frame(task:str, root=None, n_folds:int=5, split:str='blocked', # 'block
                                       'group': m.dataset + ':' + m.group.astype(str), 'dataset': m.dataset, 'source': m.label}),
                         pd.DataFrame({'path': esc.path, 'label': 'other', 'group': 'esc50:' + esc.src_file.astype(str),
                                       'dataset': 'esc50', 'source': esc.category})], ignore_index=True)
-        df.insert(3, 'fold', group_folds(df.label, df.group, n_folds, seed))
+        df.insert(3, 'fold', df.dataset.map({d: k for k, d in enumerate(SOURCE_FOLDS, 1)}) if split == 'source'
+                  else group_folds(df.label, df.group, n_folds, seed))
         return df
     guns = m[m.dataset == 'kaggle_8guns']
     df = pd.DataFrame({'path': guns.path, 'label': guns[task], 'group': guns.group.astype(str),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, sys, tempfile, time
 from pathlib import Path
 from fastcore.meta import delegates
+import numpy as np
 import pandas as pd
 from .core import TASKS, atomic_write
 from .cache import with_features, feature_cache
@@ -26,15 +27,16 @@ from .metrics import (prediction_table, learner_predictions, evaluate_prediction
 from .baselines import mfcc_table, logistic_predictions, small_cnn_predictions, audioset_table, zero_shot_predictions
 
 # %% auto #0
-__all__ = ['METHODS', 'METHOD_EPOCHS', 'validation_frame', 'model_predictions', 'store_threshold', 'evaluate_model',
-           'evaluate_scan', 'cross_validate', 'cv_summary', 'write_cv']
+__all__ = ['MIN_SOURCE_CLIPS', 'METHODS', 'METHOD_EPOCHS', 'validation_frame', 'model_predictions', 'store_threshold',
+           'evaluate_model', 'evaluate_scan', 'cross_validate', 'cv_summary', 'write_cv']
 
 # %% ../nbs/20_evaluate.ipynb #4f94411b
 def validation_frame(model:ClipClassifier, root=None) -> pd.DataFrame:
     "The clips of the fold `model` was validated on, rebuilt from its description."
     meta = model.meta
     if meta.get('task') not in TASKS: raise ModelError(model.path, f"task {meta.get('task')!r} is not one of {', '.join(TASKS)}")
-    df = task_table(meta['task'], root, meta.get('split', 'blocked'), meta.get('seed', 0), meta.get('subset'), meta.get('quick', False))
+    fold_seed = meta.get('fold_seed', meta.get('seed', 0))  # (older models drew their folds with their training seed)
+    df = task_table(meta['task'], root, meta.get('split', 'blocked'), fold_seed, meta.get('subset'), meta.get('quick', False))
     if meta.get('manifest_sha1') and manifest_hash(df) != meta['manifest_sha1']:
         print(f"warning: the {meta['task']} clips under this data root differ from those {model.path} was trained on "
               f"(manifest hash {manifest_hash(df)[:10]} vs {meta['manifest_sha1'][:10]})", file=sys.stderr)
@@ -66,6 +68,8 @@ def store_threshold(model_path, threshold:dict, target:str='gunshot') -> ClipCla
     return load_model(model_path)
 
 # %% ../nbs/20_evaluate.ipynb #e7a10007
+MIN_SOURCE_CLIPS = 20  # the worst false-alarm source is named among sources with at least this many clips in the fold
+
 def evaluate_model(model_path, # an exported model
                    out, # the report folder
                    root=None, # data root
@@ -82,7 +86,7 @@ def evaluate_model(model_path, # an exported model
         d = detection_metrics(preds.label == 'gunshot', preds['p_gunshot'], m.threshold)
         metrics['detection']['at_stored_threshold'] = {k: d[k] for k in ('threshold', 'tpr', 'fnr', 'fpr', 'precision')}
     metrics.update(command=command, model=str(model_path), train_command=m.meta.get('command'), weights=m.meta.get('weights'),
-                   arch=m.meta.get('arch'), valid_fold=m.meta.get('valid_fold'), split=m.meta.get('split'))
+                   arch=m.meta.get('arch'), valid_fold=m.meta.get('valid_fold'), split=m.meta.get('split'), seed=m.meta.get('seed'))
     stages = m.meta.get('stages') or []
     if stages: metrics.update(train_seconds=sum(st['seconds'] for st in stages), seconds_per_epoch=stages[-1]['seconds_per_epoch'])
     if save_threshold:
@@ -92,7 +96,9 @@ def evaluate_model(model_path, # an exported model
         t = metrics['detection']['threshold_for_fnr']['value']
         sources = per_source(preds, t)
         save_csv(sources, Path(out)/'per_source_at_fnr_threshold.csv', index=False)
-        metrics['detection']['worst_false_alarm_source'] = sources[sources.label != 'gunshot'].nlargest(1, 'error_rate').to_dict('records')[0]
+        others = sources[sources.label != 'gunshot']
+        counted = others[others.clips >= MIN_SOURCE_CLIPS] if (others.clips >= MIN_SOURCE_CLIPS).any() else others
+        metrics['detection']['worst_false_alarm_source'] = {**counted.nlargest(1, 'error_rate').to_dict('records')[0], 'min_clips': MIN_SOURCE_CLIPS}
     with atomic_write(Path(out)/'metrics.json') as f: f.write(json.dumps(metrics, indent=1).encode())
     return metrics
 
@@ -121,18 +127,18 @@ def evaluate_scan(model, # a detector or the path of one
     return pd.DataFrame(rows)
 
 # %% ../nbs/20_evaluate.ipynb #893aae14
-METHODS = ('mfcc_lr', 'small_cnn', 'resnet18', 'resnet18_audio', 'mn04_probe', 'mn04', 'mn04_zeroshot')
+METHODS = ('mfcc_lr', 'small_cnn', 'resnet18', 'resnet18_audio', 'mn04_probe', 'mn04_probe_outputs', 'mn04', 'mn04_zeroshot')
 METHOD_EPOCHS = {'small_cnn': 30, 'resnet18': 30, 'resnet18_audio': 15, 'mn04': 8}  # defaults for the trained methods
 
 def _fold_row(method:str, fold:int, m:dict, seconds) -> dict:
     row = {'method': method, 'fold': fold, 'clips': m['clips'], 'accuracy': m['accuracy'],
            'balanced_accuracy': m['balanced_accuracy'], 'macro_f1': m['macro_f1'], 'seconds': seconds}
-    if 'detection' in m: row.update({k: m['detection'][k] for k in ('roc_auc', 'pr_auc', 'fnr', 'fpr')})
+    if 'detection' in m: row.update({k: m['detection'][k] for k in ('roc_auc', 'pr_auc', 'tpr', 'fnr', 'fpr')})
     return row
 
 def _trained(task, folder, root, fold, split, bs, seed, epochs, **kw):
     "Train a network for one fold with `train_task`; its validation predictions and interpretation, and how it was made."
-    train_task(task, folder/'model.pkl', root, epochs=epochs, valid_fold=fold, split=split, bs=bs, seed=seed, **kw)
+    train_task(task, folder/'model.pkl', root, epochs=epochs, valid_fold=fold, split=split, bs=bs, seed=seed, fold_seed=seed, **kw)
     model = load_model(folder/'model.pkl')
     return (*model_predictions(model, validation_frame(model, root)), {'weights': model.meta['weights'], 'arch': model.meta['arch']})
 
@@ -170,9 +176,10 @@ def cross_validate(task:str, # one of `core.TASKS`
             if method == 'mfcc_lr':
                 tab, feats = table('mfcc', lambda: mfcc_table(df))
                 preds = logistic_predictions(tab, feats, fold, classes)
-            elif method in ('mn04_probe', 'mn04_zeroshot'):
+            elif method in ('mn04_probe', 'mn04_probe_outputs', 'mn04_zeroshot'):
                 tab, probs, emb = table('audioset', lambda: audioset_table(df, mn04_spec))
-                preds = logistic_predictions(tab, emb, fold, classes) if method == 'mn04_probe' else zero_shot_predictions(tab, probs, fold)
+                preds = (zero_shot_predictions(tab, probs, fold) if method == 'mn04_zeroshot' else
+                         logistic_predictions(tab, emb if method == 'mn04_probe' else np.concatenate([emb, probs], axis=1), fold, classes))
                 made = {'weights': 'AudioSet (EfficientAT mn04_as), frozen'}
             elif method == 'small_cnn':
                 preds, interp = small_cnn_predictions(table('cached', lambda: with_features(df, TRAIN_SPEC)), fold, epochs=n_epochs, bs=bs, seed=seed)
@@ -192,19 +199,19 @@ def cross_validate(task:str, # one of `core.TASKS`
 
 def cv_summary(cv:pd.DataFrame) -> pd.DataFrame:
     "Mean ± standard deviation of each metric per method, with the number of folds."
-    cols = [c for c in ('accuracy', 'balanced_accuracy', 'macro_f1', 'roc_auc', 'pr_auc', 'fnr', 'fpr') if c in cv]
+    cols = [c for c in ('accuracy', 'balanced_accuracy', 'macro_f1', 'roc_auc', 'pr_auc', 'tpr', 'fnr', 'fpr') if c in cv]
     g = cv.groupby('method', sort=False)
     out = pd.DataFrame({c: [f"{m:.3f} ± {s:.3f}" if n > 1 else f"{m:.3f}" for m, s, n in
                             zip(g[c].mean(), g[c].std().fillna(0), g[c].size())] for c in cols}, index=list(g.groups))
     out.insert(0, 'folds', g.size())
     return out
 
-def write_cv(cv:pd.DataFrame, out, task:str, command:str=None) -> pd.DataFrame:
+def write_cv(cv:pd.DataFrame, out, task:str, command:str=None, split:str=None) -> pd.DataFrame:
     "Write a cross-validation's `cv.csv`, `cv_summary.csv` and `cv.json` (the summary with its command) to `out`; returns the summary."
     out, summary = Path(out), cv_summary(cv)
     save_csv(cv, out/'cv.csv', index=False)
     save_csv(summary, out/'cv_summary.csv', index_label='method')
     with atomic_write(out/'cv.json') as f:
-        f.write(json.dumps({'task': task, 'command': command, 'folds': sorted(cv.fold.unique().tolist()),
+        f.write(json.dumps({'task': task, 'command': command, 'split': split, 'folds': sorted(cv.fold.unique().tolist()),
                             'summary': summary.to_dict('index')}, indent=1).encode())
     return summary

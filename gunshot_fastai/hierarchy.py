@@ -28,7 +28,7 @@ class HierarchicalModel(ClipClassifier):
         self.spec = category.spec
         self.of_category = {g: c for c, m in guns.items() for g in m.classes} | {g: c for c, g in single.items()}
         self.meta = {'task': 'gun', 'kind': 'hierarchy', 'classes': sorted(self.of_category), 'categories': category.classes,
-                     'spec': self.spec.to_dict(), **{k: category.meta.get(k) for k in ('split', 'seed', 'valid_fold', 'arch', 'weights', 'library_version')}}
+                     'spec': self.spec.to_dict(), **{k: category.meta.get(k) for k in ('split', 'seed', 'fold_seed', 'valid_fold', 'arch', 'weights', 'library_version')}}
 
     target, threshold = None, 0.5  # a gun classifier, not a detector: no class to threshold
 

@@ -46,18 +46,20 @@ def fnr_threshold(is_gunshot, p, max_fnr:float=0.01) -> dict:
     is_gunshot, p = np.asarray(is_gunshot, bool), np.asarray(p, float)
     pos = np.sort(p[is_gunshot])
     t = float(pos[int(np.floor(max_fnr*len(pos)))])  # at most that many gunshots score below it
-    return {'value': t, 'max_fnr': max_fnr, 'fnr': float((pos < t).mean()), 'fpr': float((p[~is_gunshot] >= t).mean()),
+    return {'value': t, 'max_fnr': max_fnr, 'fnr': float((pos < t).mean()), 'fpr': _rate(p[~is_gunshot] >= t),
             'gunshots': int(len(pos)), 'others': int((~is_gunshot).sum())}
+
+def _rate(hits) -> float|None: return float(np.mean(hits)) if len(hits) else None  # None: no clips to count among
 
 def detection_metrics(is_gunshot, p, threshold:float=0.5, max_fnr:float=0.01) -> dict:
     "Rates at `threshold`, ROC and PR AUC, and the threshold keeping the false-negative rate at or below `max_fnr`."
     y, p = np.asarray(is_gunshot, bool), np.asarray(p, float)
-    hit = p >= threshold
-    tp, fn, fp, tn = (hit & y).sum(), (~hit & y).sum(), (hit & ~y).sum(), (~hit & ~y).sum()
-    return {'threshold': threshold, 'tpr': float(tp/max(tp + fn, 1)), 'fnr': float(fn/max(tp + fn, 1)),
-            'fpr': float(fp/max(fp + tn, 1)), 'precision': float(tp/max(tp + fp, 1)),
-            'roc_auc': float(roc_auc_score(y, p)), 'pr_auc': float(average_precision_score(y, p)),
-            'threshold_for_fnr': fnr_threshold(y, p, max_fnr)}
+    hit, both = p >= threshold, 0 < y.sum() < len(y)  # a held-out source may have one class only: no AUC then
+    tpr = _rate(hit[y])
+    return {'threshold': threshold, 'tpr': tpr, 'fnr': None if tpr is None else 1 - tpr, 'fpr': _rate(hit[~y]),
+            'precision': _rate(y[hit]) if hit.any() else 0., 'roc_auc': float(roc_auc_score(y, p)) if both else None,
+            'pr_auc': float(average_precision_score(y, p)) if both else None,
+            'threshold_for_fnr': fnr_threshold(y, p, max_fnr) if y.any() else None}
 
 # %% ../nbs/18_metrics.ipynb #25bb6ab5
 def _save_fig(fig, path:Path):
@@ -101,6 +103,12 @@ def per_source(preds:pd.DataFrame, threshold:float=0.5, target:str='gunshot') ->
     out['error'] = np.where(out.label == target, 'missed (FNR)', 'false alarm (FPR)')
     return out
 
+def _roc_pr_plot(y, p, d:dict):
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 4))
+    fpr, tpr, _ = roc_curve(y, p); a.plot(fpr, tpr); a.set(xlabel='false-positive rate', ylabel='true-positive rate', title=f"ROC (AUC {d['roc_auc']:.4f})")
+    prec, rec, _ = precision_recall_curve(y, p); b.plot(rec, prec); b.set(xlabel='recall', ylabel='precision', title=f"PR (AP {d['pr_auc']:.4f})")
+    return fig
+
 def evaluate_predictions(preds:pd.DataFrame, # a `prediction_table` (with `dataset` for the per-source breakdown)
                          classes:list, # the classes, in the order of the probability columns
                          out, # the report folder
@@ -124,12 +132,7 @@ def evaluate_predictions(preds:pd.DataFrame, # a `prediction_table` (with `datas
     if 'gunshot' in classes and len(classes) == 2:
         y, p = preds.label.to_numpy() == 'gunshot', preds['p_gunshot'].to_numpy()
         metrics['detection'] = detection_metrics(y, p, threshold)
-        fig, (a, b) = plt.subplots(1, 2, figsize=(9, 4))
-        fpr, tpr, _ = roc_curve(y, p); a.plot(fpr, tpr); a.set(xlabel='false-positive rate', ylabel='true-positive rate',
-                                                               title=f"ROC (AUC {metrics['detection']['roc_auc']:.4f})")
-        prec, rec, _ = precision_recall_curve(y, p); b.plot(rec, prec); b.set(xlabel='recall', ylabel='precision',
-                                                                             title=f"PR (AP {metrics['detection']['pr_auc']:.4f})")
-        _save_fig(fig, out/'roc_pr.png')
+        if metrics['detection']['roc_auc'] is not None: _save_fig(_roc_pr_plot(y, p, metrics['detection']), out/'roc_pr.png')
         if 'dataset' in preds: save_csv(per_source(preds, threshold), out/'per_source.csv', index=False)
     with atomic_write(out/'metrics.json') as f: f.write(json.dumps(metrics, indent=1).encode())
     return metrics

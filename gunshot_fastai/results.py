@@ -9,12 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 # %% auto #0
-__all__ = ['METHOD_NAMES', 'results_table', 'per_source_table']
+__all__ = ['METHOD_NAMES', 'results_table', 'per_source_table', 'source_table', 'conditions_table']
 
 # %% ../nbs/21_results.ipynb #dbc16920
 METHOD_NAMES = {'mfcc_lr': 'MFCC stats + logistic regression', 'small_cnn': 'small CNN (4 conv blocks, scratch)',
                 'resnet18': 'ResNet-18, scratch', 'resnet18_audio': 'ResNet-18, audio-pretrained (distilled), fine-tuned',
-                'mn04_probe': 'mn04 AudioSet frozen embedding + logistic regression', 'mn04': 'mn04 AudioSet, fine-tuned',
+                'mn04_probe': 'mn04 AudioSet frozen embedding + logistic regression',
+                'mn04_probe_outputs': 'mn04 AudioSet frozen embedding and its 527 class outputs + logistic regression', 'mn04': 'mn04 AudioSet, fine-tuned',
                 'mn04_zeroshot': 'mn04 AudioSet, zero-shot (gun classes)', 'hierarchy': 'two-stage (category → gun)',
                 'hierarchy_mn04': 'two-stage (category → gun), mn04 AudioSet fine-tuned'}
 
@@ -26,6 +27,7 @@ def _reports(folder) -> dict:
         for sub in sorted(p for p in task_dir.iterdir() if p.is_dir()):
             if (sub/'cv.json').is_file():  # a cross-validation: k-fold summary, and fold 1 unless a model report gives it
                 cv = json.loads((sub/'cv.json').read_text())
+                if cv.get('split') == 'source': continue  # leave-one-source-out: its own table (`source_table`)
                 for method, summary in cv['summary'].items():
                     r = found.setdefault((task, method), {'commands': []})
                     if int(summary['folds']) > 1: r['kfold'] = f"{summary['accuracy']} ({summary['folds']} folds)"  # (one fold: the fold-1 columns)
@@ -68,3 +70,34 @@ def per_source_table(folder='results', task:str='detect') -> pd.DataFrame:
             errors = (d.error_rate*d.clips).round().astype(int)
             cols[label] = errors.set_axis(pd.MultiIndex.from_frame(d[['dataset', 'source', 'label', 'clips']]))
     return pd.DataFrame(cols).fillna('').reset_index()  # a source whose clip count differs between methods gets a row per count
+
+# %% ../nbs/21_results.ipynb #f941782d
+def source_table(folder='results', task:str='detect') -> pd.DataFrame:
+    "Each leave-one-source-out run under `folder/task`: method × held-out source, its TPR and FPR, with the command."
+    rows = []
+    for sub in sorted(p for p in (Path(folder)/task).iterdir() if (p/'cv.json').is_file()):
+        cv = json.loads((sub/'cv.json').read_text())
+        if cv.get('split') != 'source': continue
+        for r in pd.read_csv(sub/'cv.csv').itertuples():
+            m = json.loads((sub/r.method/f'fold{r.fold}'/'metrics.json').read_text())
+            d = m.get('detection', {})
+            rows.append({'method': METHOD_NAMES.get(r.method, r.method), 'held-out source': _source_name(sub/r.method/f'fold{r.fold}'),
+                         'clips': m['clips'], 'TPR': '' if d.get('tpr') is None else f"{d['tpr']:.3f}",
+                         'FPR': '' if d.get('fpr') is None else f"{d['fpr']:.3f}", 'command': f"`{cv['command']}`"})
+    return pd.DataFrame(rows)
+
+def _source_name(fold_dir:Path) -> str:
+    "The one dataset a held-out fold's predictions come from."
+    return '/'.join(sorted(pd.read_csv(fold_dir/'predictions.csv', usecols=['dataset']).dataset.unique()))
+
+# %% ../nbs/21_results.ipynb #27a77473
+def conditions_table(folder='results', task:str='detect') -> pd.DataFrame:
+    "Each changed-conditions report under `folder/task`: model × condition, TPR and FPR at the stored threshold, with the command."
+    rows = []
+    for f in sorted((Path(folder)/task).glob('*/conditions.json')):
+        c = json.loads(f.read_text())
+        for r in c['conditions']:
+            rows.append({'model': METHOD_NAMES.get(f.parent.name, f.parent.name), 'condition': r['condition'], 'gunshots': r['gunshots'],
+                         'TPR': f"{r['tpr']:.3f}", 'others': r['others'], 'FPR': f"{r['fpr']:.3f}",
+                         'decisions changed': r['decisions_flipped'], 'command': f"`{c['command']}`"})
+    return pd.DataFrame(rows)

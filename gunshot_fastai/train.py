@@ -6,7 +6,7 @@
 from __future__ import annotations
 import hashlib, json, os, tempfile, time
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -39,25 +39,27 @@ from .models import TRAIN_SPEC, arch_spec, create_model, checkpoint_meta
 from .testing import gunshot_like, tone, noise, write_clip
 
 # %% auto #0
-__all__ = ['task_metrics', 'make_learner', 'linear_probe', 'last_linear', 'head_features', 'probe_head', 'KeepBnStats',
-           'distributed', 'process_group', 'same_in_every_process', 'one_process', 'training_context', 'find_lr',
-           'Stage', 'default_schedule', 'parse_schedule', 'fit_stages', 'manifest_hash', 'export_model', 'train_task',
-           'check_pretraining', 'train_hierarchy', 'toy_model']
+__all__ = ['RECIPES', 'task_metrics', 'make_learner', 'linear_probe', 'last_linear', 'head_features', 'probe_head', 'KeepBnStats',
+           'distributed', 'process_group', 'same_in_every_process', 'one_process', 'training_context',
+           'parameter_digest', 'find_lr', 'Stage', 'default_schedule', 'parse_schedule', 'fit_stages', 'Recipe',
+           'task_recipe', 'manifest_hash', 'export_model', 'train_task', 'check_pretraining', 'train_hierarchy',
+           'toy_model']
 
 # %% ../nbs/08_train.ipynb #df6a3cd3
-def task_metrics(n_classes:int) -> list:
-    "Accuracy and balanced accuracy; ROC AUC as well for two classes."
-    return [accuracy, BalancedAccuracy()] + ([RocAucBinary()] if n_classes == 2 else [])
+def task_metrics(n_classes:int, valid_classes:int=None) -> list:
+    "Accuracy and balanced accuracy; ROC AUC as well for two classes, when the validation clips hold both."
+    return [accuracy, BalancedAccuracy()] + ([RocAucBinary()] if n_classes == 2 and valid_classes != 1 else [])
 
 def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagenet', 'audioset', or a checkpoint path
                  mixup:bool=False, path=None,
-                 probe:bool=True # from learned weights: start the head as a linear probe (`probe_head`)
+                 probe:bool=True, # from learned weights: start the head as a linear probe (`probe_head`)
+                 keep_bn:bool=True # from learned weights: batch norms keep their running statistics (`KeepBnStats`)
                 ) -> Learner:
     "A fastai `Learner` for `dls` with class-weighted cross-entropy; from learned weights, frozen to its head, which starts as a linear probe, and with the batch norms' statistics kept."
     model, splitter, used, pretrained = create_model(arch, len(dls.vocab), weights)
     loss = CrossEntropyLossFlat(weight=class_weights(dls.train_ds.items.label, dls.vocab))
-    cbs = ([MixUp()] if mixup else []) + ([KeepBnStats()] if pretrained else [])
-    learn = Learner(dls, model, loss_func=loss, metrics=task_metrics(len(dls.vocab)), splitter=splitter,
+    cbs = ([MixUp()] if mixup else []) + ([KeepBnStats()] if pretrained and keep_bn else [])
+    learn = Learner(dls, model, loss_func=loss, metrics=task_metrics(len(dls.vocab), dls.valid_ds.items.label.nunique()), splitter=splitter,
                     cbs=cbs, path=path or Path(tempfile.mkdtemp(prefix='gunshot-train-')))
     learn.weights_used, learn.pretrained, learn.head_init = used, pretrained, 'random'
     if pretrained and probe: learn.head_init = f'linear probe (training accuracy {probe_head(learn):.3f})'
@@ -156,6 +158,13 @@ def training_context(learn:Learner):
     if not distributed(): return nullcontext(learn)
     return learn.distrib_ctx(sync_bn=False, cpu=not torch.cuda.is_available())
 
+# %% ../nbs/08_train.ipynb #e969a466
+def parameter_digest(model:nn.Module) -> str:
+    "A short SHA-1 of a model's parameters (not its buffers)."
+    h = hashlib.sha1()
+    for p in model.parameters(): h.update(p.detach().cpu().float().numpy().tobytes())
+    return h.hexdigest()[:12]
+
 # %% ../nbs/08_train.ipynb #23bf8f8d
 def find_lr(learn:Learner, plot_to=None, num_it:int=100) -> dict:
     "Run `lr_find`; returns its valley and slide suggestions, saving the plot to `plot_to` if given."
@@ -179,11 +188,13 @@ class Stage:
     lr:float|None = None  # None: the LR finder's valley, found just before this stage
     lr_div:float = 1.  # earlier groups get lr/lr_div .. lr
 
-def default_schedule(pretrained:bool, epochs:int=30) -> list[Stage]:
+def default_schedule(pretrained:bool, epochs:int=30, lrs:tuple=None # each stage's rate (default: the LR finder's)
+                    ) -> list[Stage]:
     "Head, then the late body, then everything with discriminative rates, from learned weights; one stage from scratch."
     if not pretrained: return [Stage(epochs)]
-    return [Stage(max(1, epochs//10), groups=1), Stage(max(1, epochs//5), groups=2, lr_div=10),
-            Stage(max(1, epochs - epochs//10 - epochs//5), groups=None, lr_div=100)]
+    h, b, a = lrs or (None,)*3
+    return [Stage(max(1, epochs//10), groups=1, lr=h), Stage(max(1, epochs//5), groups=2, lr=b, lr_div=10),
+            Stage(max(1, epochs - epochs//10 - epochs//5), groups=None, lr=a, lr_div=100)]
 
 def parse_schedule(spec:str) -> list[Stage]:
     "Stages from 'EPOCHS[:GROUPS[:LR[:LR_DIV]]],...', e.g. '2:1,3:2::10,8:all::100' (empty LR: the LR finder's)."
@@ -225,6 +236,21 @@ def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', pati
                      'seconds': round(seconds, 1), 'seconds_per_epoch': round(seconds/max(len(hist), 1), 2)})
     return pd.DataFrame(rows)
 
+# %% ../nbs/08_train.ipynb #617b588d
+@dataclass(frozen=True)
+class Recipe:
+    "How a task fine-tunes from learned weights: each stage's learning rate (None: the LR finder's), the head's start, the batch norms."
+    lrs:tuple|None = None
+    probe:bool = True
+    keep_bn:bool = True
+    def describe(self, task:str) -> dict:
+        return {'task': task, 'lrs': list(self.lrs) if self.lrs else 'the LR finder\'s valley before each stage', 'head': 'linear probe' if self.probe else 'random',
+                'bn_stats': 'running (kept)' if self.keep_bn else 'batch'}
+
+RECIPES = {'detect': Recipe(lrs=(2e-3, 1e-3, 1e-3))}  # task -> its recipe from learned weights, chosen on the ablation below; others: `Recipe()`
+
+def task_recipe(task:str) -> Recipe: return RECIPES.get(task, Recipe())
+
 # %% ../nbs/08_train.ipynb #62b61de9
 def manifest_hash(df:pd.DataFrame) -> str:
     "SHA-1 of the training table's paths, labels and folds, order-independent."
@@ -252,11 +278,14 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
                split:str='blocked', # fold scheme for `gun` and `category`: 'blocked' or 'random'
                bs:int=64, # batch size
                mixup:bool=False, # fastai's MixUp augmentation
-               seed:int=0, # random seed (data order, initialisation, folds)
+               seed:int=0, # random seed (data order, initialisation, augmentation)
+               fold_seed:int=0, # the seed of the task's folds and quick subset: kept when `seed` changes, so runs compare on the same clips
                spec:SpecConfig=None, # the input (default: the architecture's, `models.arch_spec`)
                monitor:str='valid_loss', # the metric `keep='best'` and `patience` watch
                patience:int|None=None, # stop a stage after this many epochs without improvement (default: never)
                keep:str='last', # which epoch each stage keeps: 'last' or 'best'
+               probe:bool=None, # from learned weights: start the head as a linear probe (default: the task's `Recipe`)
+               keep_bn:bool=None, # from learned weights: keep the batch norms' running statistics (default: the task's `Recipe`)
                subset:dict=None, # only the rows matching these column values, e.g. {'category': 'rifle'}
                table:pd.DataFrame=None, # the clips to learn from (path, label, group, fold) instead of the task's
                command:str=None # the command line that asked for this, recorded in the description
@@ -264,32 +293,37 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     "Train a model for `task` and export it to `out`; returns the learner and its description."
     set_seed(seed, reproducible=True)
     spec = spec or arch_spec(arch)
-    df = task_table(task, root, split, seed, subset, quick) if table is None else table
+    df = task_table(task, root, split, fold_seed, subset, quick) if table is None else table
     check_pretraining(weights, df[df.fold == valid_fold], root)
     with process_group().main_process_first() if distributed() else nullcontext():  # rank 0 fills the cache, the rest read it
         with phase(f"features of {len(df)} clips (cached in {feature_cache()})"): df = with_features(df, spec)
     dls = task_dataloaders(df, valid_fold, spec, bs=16 if quick else bs, seed=seed)
     out = Path(out)
     work = out.parent/(f'{out.stem}-work' + (f'-rank{rank_distrib()}' if rank_distrib() else ''))  # logs and plots per process
-    learn = make_learner(dls, arch, weights, mixup, path=work)
+    work.mkdir(parents=True, exist_ok=True)
+    recipe = replace(task_recipe(task), **{k: v for k, v in dict(probe=probe, keep_bn=keep_bn).items() if v is not None})
+    learn = make_learner(dls, arch, weights, mixup, path=work, probe=recipe.probe, keep_bn=recipe.keep_bn)
     print(f"{task}: {len(dls.train_ds)} training / {len(dls.valid_ds)} validation clips (fold {valid_fold}), "
           f"{len(dls.vocab)} classes; {arch}, weights: {learn.weights_used}, head: {learn.head_init}", flush=True)
     its = 40 if quick else min(100, max(40, len(dls.train)))  # about one epoch of mini-batches: enough for a curve, and short
-    lrs = find_lr(learn, work/'lr_find.png', its)
-    print(f"lr_find suggestions: valley {lrs['valley']:.2e}, slide {lrs['slide']:.2e}", flush=True)
-    stages = list(schedule or default_schedule(learn.pretrained, 4 if quick else epochs))
-    if stages[0].lr is None: stages[0] = Stage(stages[0].epochs, stages[0].groups, lrs['valley'], stages[0].lr_div)
+    stages, lrs = list(schedule or default_schedule(learn.pretrained, 4 if quick else epochs, recipe.lrs)), None
+    if stages[0].lr is None:
+        lrs = find_lr(learn, work/'lr_find.png', its)
+        print(f"lr_find suggestions: valley {lrs['valley']:.2e}, slide {lrs['slide']:.2e}", flush=True)
+        stages[0] = Stage(stages[0].epochs, stages[0].groups, lrs['valley'], stages[0].lr_div)
+    start = parameter_digest(learn.model) if distributed() else None
     table = fit_stages(learn, stages, monitor, patience, keep, plot_dir=work, lr_find_its=its)
     table.to_csv(work/'stages.csv', index=False)
     names = ['valid_loss'] + [m.name for m in learn.metrics]
     meta = {'task': task, 'subset': subset, 'classes': list(dls.vocab), 'spec': spec.to_dict(), 'arch': arch,
-            'weights': learn.weights_used, 'pretrained': learn.pretrained, 'head_init': learn.head_init, 'quick': quick, 'valid_fold': valid_fold,
-            'split': split, 'seed': seed, 'train_clips': len(dls.train_ds), 'valid_clips': len(dls.valid_ds),
+            'weights': learn.weights_used, 'pretrained': learn.pretrained, 'head_init': learn.head_init,
+            'recipe': {**recipe.describe(task), **({'lrs': 'the given schedule'} if schedule else {})} if learn.pretrained else None, 'quick': quick, 'valid_fold': valid_fold,
+            'split': split, 'seed': seed, 'fold_seed': fold_seed, 'train_clips': len(dls.train_ds), 'valid_clips': len(dls.valid_ds),
             'manifest_sha1': manifest_hash(df), 'lr_find': lrs, 'stages': table.to_dict('records'),
             'valid_metrics': {n: float(v) for n, v in zip(names, learn.validate())},
             'library_version': gunshot_fastai.__version__, 'trained_at': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
             'command': command}
-    if distributed(): print(f"process {rank_distrib()} of {num_distrib()}: training done", flush=True)
+    if distributed(): print(f"process {rank_distrib()} of {num_distrib()}: training done, parameters {start} -> {parameter_digest(learn.model)}", flush=True)
     if rank_distrib() == 0:
         with phase(f"export to {out}"): export_model(learn, out, meta)
     return learn, meta

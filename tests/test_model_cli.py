@@ -109,6 +109,8 @@ def test_audioset_quick_model_says_what_it_started_from_and_predicts(tmp_path):
     meta = json.loads(out.with_suffix('.json').read_text())
     assert meta['weights'].startswith('AudioSet (EfficientAT mn04_as') and meta['pretrained'] is True
     assert meta['head_init'].startswith('linear probe (training accuracy'), meta['head_init']
+    from gunshot_fastai.train import task_recipe
+    assert meta['recipe'] == task_recipe('detect').describe('detect'), meta['recipe']  # the recipe detection was validated with
     shot, other = real_clips()  # one validation clip of each class, in label order
     r = run('gunshot-predict', '--model', out, '--json', shot, other)
     assert r.returncode == 0, r.stderr[-3000:]
