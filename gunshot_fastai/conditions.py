@@ -70,15 +70,16 @@ def conditions_report(model, # a detector (`load.load_model`) or the path of one
     model = load_model(model) if isinstance(model, (str, Path)) else model
     df = validation_frame(model, root)
     if limit: df = df.groupby('label', group_keys=False).head(limit).reset_index(drop=True)
-    beds = [p for p in mixture_sources(root, fold=model.meta['valid_fold'])[0]]
+    beds = mixture_sources(root, fold=model.meta['valid_fold'])[0]
     rng = np.random.default_rng(seed)
     pick = [beds[i] for i in rng.integers(len(beds), size=len(df))]
     pick = [b if b != p else beds[(beds.index(b) + 1) % len(beds)] for b, p in zip(pick, df.path)]  # never a clip over itself
+    audio = {b: load_audio(b, SR) for b in set(pick)}  # each background decoded once, for both 'far' conditions
     p_target, rows = {}, []
     is_shot, t = (df.label == model.target).to_numpy(), model.threshold
     with tempfile.TemporaryDirectory() as d:
         for c in conditions:
-            files = [changed_clip(p, c, Path(d)/f'{c}-{i}', load_audio(b, SR) if c.startswith('far') else None)
+            files = [changed_clip(p, c, Path(d)/f'{c}-{i}', audio[b])
                      for i, (p, b) in enumerate(zip(df.path, pick))]
             p_target[c] = np.array([r['probabilities'][model.target] for r in model.predict_files(files, bs=64)])
             hit = p_target[c] >= t
