@@ -13,6 +13,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from fasttransform import Transform
 from fastai.data.block import DataBlock, CategoryBlock, TransformBlock
 from fastai.data.core import DataLoaders
+from fastcore.foundation import L
 from fastai.data.transforms import ColReader, ColSplitter, IntToFloatTensor, Normalize
 from fastai.vision.core import imagenet_stats
 from fastai.vision.augment import RandTransform
@@ -23,7 +24,7 @@ from .data import check_trainable
 
 # %% auto #0
 __all__ = ['AudioInput', 'AudioBlock', 'FreqMask', 'TimeMask', 'TimeShift', 'AddNoise', 'audio_augmentations', 'class_weights',
-           'task_dataloaders', 'audio_input', 'use_cache']
+           'task_dataloaders', 'audio_input', 'use_cache', 'for_export']
 
 # %% ../nbs/06_block.ipynb #b10c0007
 class AudioInput(Transform):
@@ -36,14 +37,16 @@ class AudioInput(Transform):
     def encode(self, features:np.ndarray) -> TensorImage:
         "The network's input for features of one clip or a batch (uint8 RGB, or float32 mono)."
         return TensorImage(torch.from_numpy(spec_input(features, self.cfg)))
-    def encodes(self, path) -> TensorImage: return self.encode(self.features(path))
+    def encodes(self, x) -> TensorImage:  # a path, or features computed in front of it (`06a_augment`)
+        return self.encode(x if isinstance(x, np.ndarray) else self.features(x))
 
-def AudioBlock(cfg:SpecConfig=SpecConfig(), cache=None # feature cache root (None: compute every time)
+def AudioBlock(cfg:SpecConfig=SpecConfig(), cache=None, # feature cache root (None: compute every time)
+               wave_tfms:list=None # transforms in front of the audio input, path to features (e.g. `augment.AugmentWaveform`)
               ) -> TransformBlock:
     "A fastai block for audio file paths: `cfg`'s features as a colour image (ImageNet-normalised) or one channel."
     folder = None if cache is None else cache_folder(cache, cfg)
     batch = [IntToFloatTensor(), Normalize.from_stats(*imagenet_stats)] if cfg.image == 'rgb' else []
-    return TransformBlock(type_tfms=AudioInput(cfg, folder), batch_tfms=batch)
+    return TransformBlock(type_tfms=[*(wave_tfms or []), AudioInput(cfg, folder)], batch_tfms=batch)
 
 # %% ../nbs/06_block.ipynb #0577f576
 def _floor(x:torch.Tensor) -> torch.Tensor: return x.amin(dim=(2, 3), keepdim=True)  # each clip's quietest colour
@@ -106,10 +109,12 @@ def class_weights(labels, vocab) -> torch.Tensor:
 
 def task_dataloaders(df:pd.DataFrame, valid_fold:int, cfg:SpecConfig=SpecConfig(), cache=None, # feature cache (default: the project's)
                      bs:int=64, augment:float=1., # augmentation strength (0: none)
-                     seed:int=0, num_workers:int=0) -> DataLoaders:
+                     seed:int=0, num_workers:int=0,
+                     wave_tfms:list=None # training-only transforms from a path to features (`AudioBlock`)
+                    ) -> DataLoaders:
     "fastai DataLoaders over the audio files of `df` (path, label, group, fold), validating on `valid_fold`."
     check_trainable(df, valid_fold)
-    block = DataBlock(blocks=(AudioBlock(cfg, cache or feature_cache()), CategoryBlock), get_x=ColReader('path'),
+    block = DataBlock(blocks=(AudioBlock(cfg, cache or feature_cache(), wave_tfms), CategoryBlock), get_x=ColReader('path'),
                       get_y=ColReader('label'), splitter=ColSplitter('is_valid'), batch_tfms=audio_augmentations(augment))
     return block.dataloaders(df.assign(is_valid=df.fold == valid_fold), bs=bs, seed=seed, num_workers=num_workers)
 
@@ -124,3 +129,19 @@ def use_cache(dls:DataLoaders, cache=None):
     folder, t.folder = t.folder, None if cache is None else cache_folder(cache, t.cfg)
     try: yield dls
     finally: t.folder = folder
+
+@contextmanager
+def for_export(dls:DataLoaders):
+    "Within the block, `dls` as an export carries it: no cache folder, none of the training-only transforms in front of the audio input."
+    tls = [dl.dataset.tls[0] for dl in dls.loaders]  # the training and validation sets each have their own pipeline
+    kept = [(tl.tfms.fs, getattr(tl, 'types', None)) for tl in tls]
+    for tl in tls:
+        keep = [t.split_idx != 0 for t in tl.tfms.fs]
+        tl.tfms.fs = L(t for t, k in zip(tl.tfms.fs, keep) if k)
+        if getattr(tl, 'types', None): tl.types = [t for t, k in zip(tl.types, keep + [True]) if k]  # what `test_dl` matches items against
+    try:
+        with use_cache(dls, None): yield dls
+    finally:
+        for tl, (fs, types) in zip(tls, kept):
+            tl.tfms.fs = fs
+            if types is not None: tl.types = types

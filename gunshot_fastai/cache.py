@@ -71,12 +71,14 @@ def feature_path(audio, folder) -> Path:
 def _store(features:np.ndarray, dest:Path):
     with atomic_write(dest) as f: np.save(f, features)
 
-def cached_features(audio, cfg:SpecConfig, folder=None) -> np.ndarray:
+def cached_features(audio, cfg:SpecConfig, folder=None,
+                    compute=clip_features # what is cached: `f(audio, cfg) -> array`
+                   ) -> np.ndarray:
     "The features of `audio` for `cfg`: read from `folder` (a `cache_folder`) if there, else computed (and stored if `folder`)."
-    if folder is None: return clip_features(audio, cfg)
+    if folder is None: return compute(audio, cfg)
     dest = feature_path(audio, folder)
     if dest.exists(): return np.load(dest)
-    features = clip_features(audio, cfg)
+    features = compute(audio, cfg)
     _store(features, dest)
     return features
 

@@ -14,6 +14,7 @@ from .spectrogram import SpecConfig
 from .cache import cache_folder
 from .block import AudioInput, audio_input
 from .predictor import ClipClassifier, ModelError, check_description
+from .train import export_model
 
 # %% auto #0
 __all__ = ['AudioModel']
@@ -65,3 +66,7 @@ class AudioModel(ClipClassifier):
         "Class probabilities (files × classes) of audio files that are known to be good (e.g. a task's cached clips)."
         return np.concatenate([self.probabilities(np.stack([self.features(p, cache) for p in chunk]))
                                for chunk in chunked(list(paths), bs)])
+
+    def store_meta(self, meta:dict):
+        "Export the learner again to its file with `meta` as its description (atomically: `train.export_model`)."
+        export_model(self.learn, self.path, meta)

@@ -105,6 +105,7 @@ def gunshot_train(
     keep:Annotated[str, "which epoch each stage keeps", {'choices': ['last', 'best']}]='last',
     head:Annotated[str, "from learned weights, the new head starts as a linear probe or random (default: the task's recipe)", {'choices': ['probe', 'random']}]=None,
     bn_stats:Annotated[str, "from learned weights, batch norms keep their running statistics or use each batch's (default: the task's recipe)", {'choices': ['keep', 'batch']}]=None,
+    conditions:Annotated[str, "train under other recording conditions: rooms, natural backgrounds, band limits, Opus (06a_augment; default: the task's recipe)", {'choices': ['on', 'off']}]=None,
     seed:int=0, # random seed
     duration:float=None, # window length (s; default: the architecture's)
     pre_roll:float=None, # time kept before the onset (s; default: the architecture's)
@@ -119,7 +120,8 @@ def gunshot_train(
     import pandas as pd
     common = dict(root=data, arch=arch, weights=weights, epochs=epochs, quick=quick, schedule=stages, spec=spec, valid_fold=fold,
                   bs=bs, mixup=mixup, seed=seed, patience=patience, keep=keep,
-                  probe=None if head is None else head == 'probe', keep_bn=None if bn_stats is None else bn_stats == 'keep', command=_command_line('gunshot-train'))
+                  probe=None if head is None else head == 'probe', keep_bn=None if bn_stats is None else bn_stats == 'keep',
+                  conditions=None if conditions is None else conditions == 'on', command=_command_line('gunshot-train'))
     try:
         if task == 'continuous':
             from gunshot_fastai.continuous import train_continuous
@@ -346,6 +348,14 @@ def gunshot_serve(
     return 0
 
 # %% ../nbs/23_cli.ipynb #89c84cc6
+def _conditions(names:str) -> tuple:
+    "`--conditions`: 'all' or a comma-separated list of `conditions.CONDITIONS`, with 'original' first (what the others are compared with)."
+    from gunshot_fastai.conditions import CONDITIONS
+    chosen = list(CONDITIONS) if names == 'all' else [n for n in names.split(',') if n]
+    unknown = [n for n in chosen if n not in CONDITIONS]
+    if unknown or not chosen: raise UsageError(f"--conditions: unknown condition {(unknown or [names])[0]!r}; choose from all, {', '.join(CONDITIONS)}")
+    return ('original', *[n for n in chosen if n != 'original'])
+
 @call_parse
 @command('gunshot-evaluate')
 def gunshot_evaluate(
@@ -362,12 +372,13 @@ def gunshot_evaluate(
     max_fnr:float=0.01, # false-negative rate the stored threshold keeps
     duration:float=None, # window length of the AudioSet (mn04) methods (s; default: theirs)
     pre_roll:float=None, # time they keep before the onset (s; default: theirs)
-    conditions:bool=False, # with --model: also score the fold under changed recording conditions (20c_conditions)
+    conditions:Annotated[str, "with --model: also score the fold under changed recording conditions (20c_conditions): all of them, or those named (comma-separated)", {'nargs': '?', 'const': 'all'}]=None,
 ):
     "Evaluate an exported model on its validation fold, or cross-validate methods on a task."
     _positive(folds=folds, epochs=epochs, bs=bs, duration=duration)
     mn04_spec = _spec('mn04', duration, pre_roll)
     if not 0 <= max_fnr < 1: raise UsageError(f"--max-fnr must be in [0, 1), got {max_fnr}")
+    changes = _conditions(conditions) if conditions else None
     import json
     from gunshot_fastai.evaluate import METHODS, cross_validate, write_cv, evaluate_model
     if folds:
@@ -390,7 +401,7 @@ def gunshot_evaluate(
         print(f"stored threshold {t['value']:.4f} in {model}: validation FNR {t['fnr']:.3f}, FPR {t['fpr']:.3f}")
     if conditions:
         from gunshot_fastai.conditions import conditions_report, write_conditions
-        report = conditions_report(model, data)
+        report = conditions_report(model, data, changes)
         print(report.to_string(index=False, float_format=lambda v: f'{v:.4f}'))
         print(f"wrote {write_conditions(report, out, model, _command_line('gunshot-evaluate'))}")
     return 0
@@ -403,9 +414,10 @@ def gunshot_compare(
     reference:Annotated[str, "the committed reference, e.g. results/detect/main.json", {'required': True}]=None,
     update:bool=False, # write the reference from the reports instead of comparing with it
     made_by:str='make main', # with --update: the command the reports came from
+    conditions:str=None, # also check codec invariance: a conditions.json with an other_codec row (gunshot-evaluate --conditions other_codec)
 ):
     "Compare the main job's figures with its reference; exit 0 within the reference, 1 worse, 2 on usage errors."
-    from gunshot_fastai.guard import read_report, main_figures, make_reference, write_reference, compare, comparison_line
+    from gunshot_fastai.guard import read_report, main_figures, codec_figures, make_reference, write_reference, compare, comparison_line
     try: found = [read_report(r) for r in reports]
     except ValueError as e: raise UsageError(str(e)) from None
     if update:
@@ -415,8 +427,12 @@ def gunshot_compare(
         return 0
     if len(found) != 1: raise UsageError("give one report to compare (several only with --update)")
     if not Path(reference).is_file(): raise UsageError(f"--reference {reference}: no such file (make one with --update)")
-    from json import loads
-    try: table = compare(main_figures(found[0]), loads(Path(reference).read_text()))
+    from json import loads, JSONDecodeError
+    figures = main_figures(found[0])
+    if conditions:
+        try: figures.update(codec_figures(loads(Path(conditions).read_text())))
+        except (OSError, JSONDecodeError, ValueError, KeyError) as e: raise UsageError(f"--conditions {conditions}: {e}") from None
+    try: table = compare(figures, loads(Path(reference).read_text()))
     except (ValueError, KeyError) as e: raise UsageError(f"--reference {reference}: not a reference file ({e})") from None
     print(table.to_string(index=False, float_format=lambda v: f'{v:.4f}'))
     print(comparison_line(table))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 import soxr
+from sklearn.metrics import roc_auc_score
 from .audio import load_audio, main_onset
 from .mixtures import mixture_sources, rms
 from .load import load_model
@@ -66,7 +67,7 @@ def conditions_report(model, # a detector (`load.load_model`) or the path of one
                       limit:int=None, # at most this many clips of each class (default: all)
                       seed:int=0 # the backgrounds' draw
                      ) -> pd.DataFrame:
-    "TPR and FPR at the stored threshold on the validation fold under each condition, and the change in P(gunshot) from the original."
+    "TPR and FPR at the stored threshold on the validation fold under each condition, its ROC AUC, and the change in P(gunshot) from the original."
     model = load_model(model) if isinstance(model, (str, Path)) else model
     df = validation_frame(model, root)
     if limit: df = df.groupby('label', group_keys=False).head(limit).reset_index(drop=True)
@@ -85,7 +86,7 @@ def conditions_report(model, # a detector (`load.load_model`) or the path of one
             hit = p_target[c] >= t
             moved = np.abs(p_target[c] - p_target['original']) if 'original' in p_target else np.full(len(df), np.nan)
             rows.append({'condition': c, 'gunshots': int(is_shot.sum()), 'tpr': float(hit[is_shot].mean()), 'others': int((~is_shot).sum()),
-                         'fpr': float(hit[~is_shot].mean()), 'threshold': t, 'median_change': float(np.median(moved)),
+                         'fpr': float(hit[~is_shot].mean()), 'roc_auc': float(roc_auc_score(is_shot, p_target[c])), 'threshold': t, 'median_change': float(np.median(moved)),
                          'max_change': float(moved.max()),
                          'decisions_flipped': int((hit != (p_target['original'] >= t)).sum()) if 'original' in p_target else None})
     return pd.DataFrame(rows)

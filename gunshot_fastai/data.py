@@ -15,9 +15,10 @@ from .core import TASKS, data_root
 from .audio import AUDIO_EXTS
 
 # %% auto #0
-__all__ = ['ESC50_URL', 'SOURCE_FOLDS', 'DatasetMissing', 'ensure_esc50', 'esc50_meta', 'present', 'gunshot_manifest',
-           'folder_clips', 'group_folds', 'blocked_folds', 'random_folds', 'check_no_leak', 'class_gaps',
-           'check_trainable', 'task_frame', 'quick_subset', 'task_table', 'category_guns']
+__all__ = ['ESC50_URL', 'SOURCE_FOLDS', 'AMBIENT_ESC50', 'DatasetMissing', 'ensure_esc50', 'esc50_meta', 'present',
+           'gunshot_manifest', 'folder_clips', 'group_folds', 'blocked_folds', 'random_folds', 'check_no_leak',
+           'class_gaps', 'check_trainable', 'task_frame', 'background_clips', 'quick_subset', 'task_table',
+           'category_guns']
 
 # %% ../nbs/05_data.ipynb #50e74849
 ESC50_URL = 'https://github.com/karoldvl/ESC-50/archive/master.zip'
@@ -166,6 +167,16 @@ def task_frame(task:str, root=None, n_folds:int=5,
              else random_folds(by, n_folds, seed))
     df.insert(3, 'fold', folds)
     return df
+
+# %% ../nbs/05_data.ipynb #3d0087c2
+AMBIENT_ESC50 = ('rain', 'sea_waves', 'crackling_fire', 'crickets', 'chirping_birds', 'wind', 'water_drops',
+                 'pouring_water', 'insects', 'frog', 'engine', 'train', 'airplane', 'helicopter', 'footsteps')
+
+def background_clips(df:pd.DataFrame) -> list[Path]:
+    "The clips of a detection table (`task_frame('detect')` or rows of it) that are backgrounds: SESA casual, ESC-50 ambient classes."
+    if 'source' not in df: return []
+    keep = (df.dataset == 'sesa') & (df.source == 'casual') | (df.dataset == 'esc50') & df.source.isin(AMBIENT_ESC50)
+    return [Path(p) for p in df.path[keep]]
 
 # %% ../nbs/05_data.ipynb #ae8e342a
 def quick_subset(df:pd.DataFrame, per_class:int=40, seed:int=0) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from .data import task_frame, task_table
 from .block import use_cache
 from .models import TRAIN_SPEC
 from .spectrogram import SpecConfig, MN04_SPEC
-from .train import train_task, export_model, manifest_hash
+from .train import train_task, manifest_hash
 from .pretrain import pretrain_resnet
 from .predictor import ClipClassifier, ModelError
 from .mixtures import mixture_sources, write_mixture, event_metrics
@@ -52,8 +52,10 @@ def model_predictions(model:ClipClassifier, df:pd.DataFrame, cache=None) -> tupl
         out['pred'], out['pred_category'] = routes.model.to_numpy(), routes.category.to_numpy()
         if 'model_given_true_category' in routes: out['pred_given_true_category'] = routes.model_given_true_category.to_numpy()
         return out, None
-    with use_cache(model.learn.dls, cache):
-        probs, interp = learner_predictions(model.learn, model.learn.dls.test_dl(df, with_labels=True))
+    learn = getattr(model, 'learn', None)  # a learner also gives fastai's interpretation (top losses); other kinds their scores
+    if learn is None: probs, interp = model.scores(df.path), None
+    else:
+        with use_cache(learn.dls, cache): probs, interp = learner_predictions(learn, learn.dls.test_dl(df, with_labels=True))
     out = prediction_table(df, probs, model.classes)
     if 'category' in df and model.meta.get('task') == 'gun':  # a flat gun model's category: its gun's
         out['pred_category'] = out.pred.map(dict(zip(df.label, df.category)))
@@ -63,8 +65,8 @@ def model_predictions(model:ClipClassifier, df:pd.DataFrame, cache=None) -> tupl
 def store_threshold(model_path, threshold:dict, target:str='gunshot') -> ClipClassifier:
     "Store `threshold` (from `fnr_threshold`) for class `target` in the exported model at `model_path`; returns it reloaded."
     model = load_model(model_path)
-    if isinstance(model, HierarchicalModel) or target not in model.classes: raise ModelError(model_path, f"has no class {target!r} to threshold")
-    export_model(model.learn, model_path, {**model.meta, 'threshold': {'class': target, **threshold}})
+    if target not in model.classes: raise ModelError(model_path, f"has no class {target!r} to threshold")
+    model.store_meta({**model.meta, 'threshold': {'class': target, **threshold}})
     return load_model(model_path)
 
 # %% ../nbs/20_evaluate.ipynb #e7a10007

@@ -11,8 +11,8 @@ import pandas as pd
 from .core import atomic_write
 
 # %% auto #0
-__all__ = ['GUARDED', 'main_figures', 'resolution', 'make_reference', 'compare', 'comparison_line', 'read_report',
-           'write_reference']
+__all__ = ['GUARDED', 'CODEC_LIMITS', 'main_figures', 'resolution', 'make_reference', 'codec_figures', 'compare',
+           'comparison_line', 'read_report', 'write_reference']
 
 # %% ../nbs/20b_guard.ipynb #a7379074
 GUARDED = {'accuracy': 'higher', 'roc_auc': 'higher', 'fpr_at_stored_threshold': 'lower', 'worst_source_fpr': 'lower'}
@@ -44,21 +44,34 @@ def make_reference(reports:list[dict], # evaluation metrics of the same command,
             'tolerance': {k: float(max(np.ptp([r[k] for r in runs]), step[k])) for k in GUARDED},
             'runs': [{'seed': s, **r} for s, r in zip(seeds or range(len(runs)), runs)], 'command': command, 'made_at': time.strftime('%Y-%m-%d')}
 
+# %% ../nbs/20b_guard.ipynb #33978c1e
+CODEC_LIMITS = {'codec_decisions_flipped': 3, 'codec_max_change': 0.8}  # the most each may be: the default recipe's seeds (below)
+
+def codec_figures(conditions:dict) -> dict:
+    "The figures `CODEC_LIMITS` bound, from a conditions report (`conditions.json`) with an `other_codec` row."
+    row = next((r for r in conditions.get('conditions', []) if r.get('condition') == 'other_codec'), None)
+    if row is None: raise ValueError("no 'other_codec' row (gunshot-evaluate --model M --out DIR --conditions other_codec writes one)")
+    return {'codec_decisions_flipped': row['decisions_flipped'], 'codec_max_change': row['max_change']}
+
 # %% ../nbs/20b_guard.ipynb #5b02b02f
 def compare(figures:dict, reference:dict) -> pd.DataFrame:
-    "One row per guarded figure: measured, reference, allowed spread, and whether it is worse beyond it."
+    "One row per guarded figure (and codec figure given): measured, reference or limit, allowed spread, and whether it is worse beyond it."
     rows = []
     for name, better in GUARDED.items():
         got, ref, tol = figures[name], reference['figures'][name], reference['tolerance'][name]
         change = got - ref if better == 'higher' else ref - got  # positive: better
         rows.append({'figure': name, 'better': better, 'measured': got, 'reference': ref, 'spread': tol,
                      'change': change, 'worse': bool(change < -tol - 1e-12)})
+    for name, limit in CODEC_LIMITS.items():
+        if name in figures: rows.append({'figure': name, 'better': 'lower', 'measured': figures[name], 'reference': limit, 'spread': 0.,
+                                         'change': limit - figures[name], 'worse': bool(figures[name] > limit)})
     return pd.DataFrame(rows)
 
 # %% ../nbs/20b_guard.ipynb #1a281801
 def comparison_line(table:pd.DataFrame) -> str:
     "One line a log or closing note can quote: each figure against its reference, and the verdict."
-    parts = [f"{r.figure} {r.measured:.4f} (ref {r.reference:.4f} ± {r.spread:.4f}{', WORSE' if r.worse else ''})" for r in table.itertuples()]
+    parts = [f"{r.figure} {r.measured:.4f} ({f'limit {r.reference:.4f}' if r.figure in CODEC_LIMITS else f'ref {r.reference:.4f} ± {r.spread:.4f}'}"
+             f"{', WORSE' if r.worse else ''})" for r in table.itertuples()]
     verdict = 'worse than the reference' if table.worse.any() else 'within the reference'
     return f"main job: {verdict}: " + '; '.join(parts)
 

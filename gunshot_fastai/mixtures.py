@@ -10,24 +10,17 @@ import pandas as pd
 import soundfile as sf
 from fastcore.meta import delegates
 from .audio import DEFAULT_SR, load_audio, main_onset
-from .data import esc50_meta, gunshot_manifest, task_frame
+from .data import background_clips, task_frame
 
 # %% auto #0
-__all__ = ['AMBIENT_ESC50', 'BED_RMS', 'mixture_sources', 'rms', 'event_cut', 'add_event', 'build_mixture', 'write_mixture',
-           'event_metrics']
+__all__ = ['BED_RMS', 'mixture_sources', 'rms', 'event_cut', 'add_event', 'build_mixture', 'write_mixture', 'event_metrics']
 
 # %% ../nbs/15_mixtures.ipynb #51d3a7fd
-AMBIENT_ESC50 = ('rain', 'sea_waves', 'crackling_fire', 'crickets', 'chirping_birds', 'wind', 'water_drops',
-                 'pouring_water', 'insects', 'frog', 'engine', 'train', 'airplane', 'helicopter', 'footsteps')
-
 def mixture_sources(root=None, fold:int=1) -> tuple[list[Path], list[Path]]:
     "Background clips (SESA casual, ESC-50 ambient classes) and gunshot clips of the detection task's `fold`."
     df = task_frame('detect', root)
     df = df[df.fold == fold]
-    labels = pd.concat([gunshot_manifest(root).set_index('path').label, esc50_meta(root).set_index('path').category])
-    label = df.path.map(labels)
-    background = df[(df.dataset == 'sesa') & (label == 'casual') | (df.dataset == 'esc50') & label.isin(AMBIENT_ESC50)]
-    return [Path(p) for p in background.path], [Path(p) for p in df[df.label == 'gunshot'].path]
+    return background_clips(df), [Path(p) for p in df[df.label == 'gunshot'].path]
 
 def _fade(y:np.ndarray, n_in:int, n_out:int) -> np.ndarray:
     y = y.copy()

@@ -85,3 +85,11 @@ class ClipClassifier:
     def predict_file(self, path) -> dict:
         "Classify one audio file (raises `AudioError` if it cannot be used)."
         return self.decide(path, self.probabilities(self.features(path)[None])[0])
+
+    def scores(self, paths, bs:int=64) -> np.ndarray:
+        "Class probabilities (files × classes) of audio files known to be good (e.g. a task's cached clips)."
+        return np.concatenate([self.probabilities(np.stack([self.features(p) for p in chunk])) for chunk in chunked(list(paths), bs)])
+
+    def store_meta(self, meta:dict):
+        "Store `meta` as this model's description (e.g. with a threshold); a kind that cannot raises `ModelError`."
+        raise ModelError(self.path, "this kind of model cannot store a description")

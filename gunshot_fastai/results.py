@@ -9,13 +9,22 @@ from pathlib import Path
 import pandas as pd
 
 # %% auto #0
-__all__ = ['METHOD_NAMES', 'results_table', 'per_source_table', 'source_table', 'conditions_table']
+__all__ = ['MOVED', 'METHOD_NAMES', 'current_command', 'results_table', 'per_source_table', 'source_table', 'conditions_table']
+
+# %% ../nbs/21_results.ipynb #d3f39c49
+MOVED = {'from gunshot_fastai.hierarchy import train_hierarchy': 'from gunshot_fastai.train import train_hierarchy'}  # old -> today
+
+def current_command(command:str) -> str:
+    "`command` as it runs with today's library: names that moved (`MOVED`) replaced."
+    for old, new in MOVED.items(): command = command.replace(old, new)
+    return command
 
 # %% ../nbs/21_results.ipynb #dbc16920
 METHOD_NAMES = {'mfcc_lr': 'MFCC stats + logistic regression', 'small_cnn': 'small CNN (4 conv blocks, scratch)',
                 'resnet18': 'ResNet-18, scratch', 'resnet18_audio': 'ResNet-18, audio-pretrained (distilled), fine-tuned',
                 'mn04_probe': 'mn04 AudioSet frozen embedding + logistic regression',
                 'mn04_probe_outputs': 'mn04 AudioSet frozen embedding and its 527 class outputs + logistic regression', 'mn04': 'mn04 AudioSet, fine-tuned',
+                'mn04_as_recorded': 'mn04 AudioSet, fine-tuned on clips as recorded (before 06a_augment)',
                 'mn04_zeroshot': 'mn04 AudioSet, zero-shot (gun classes)', 'hierarchy': 'two-stage (category → gun)',
                 'hierarchy_mn04': 'two-stage (category → gun), mn04 AudioSet fine-tuned'}
 
@@ -51,7 +60,7 @@ def _row(task:str, method:str, r:dict) -> dict:
             'fold-1 accuracy': f"{m['accuracy']:.3f}" if m else '', 'fold-1 macro F1': f"{m['macro_f1']:.3f}" if m else '',
             'fold-1 ROC AUC': f"{det['roc_auc']:.4f}" if det else '', 'k-fold accuracy': r.get('kfold', ''),
             'time (2-core CPU)': (f"{secs:.0f} s" if secs else '') + (f", {m['seconds_per_epoch']:.0f} s/epoch" if m.get('seconds_per_epoch') else ''),
-            'command': ' ; '.join(dict.fromkeys(f"`{c}`" for c in r.get('commands', []) if c))}
+            'command': ' ; '.join(dict.fromkeys(f"`{current_command(c)}`" for c in r.get('commands', []) if c))}
 
 def results_table(folder='results') -> pd.DataFrame:
     "Task × method scores from the metrics files under `folder`, with the commands that reproduce them."
@@ -92,12 +101,12 @@ def _source_name(fold_dir:Path) -> str:
 
 # %% ../nbs/21_results.ipynb #27a77473
 def conditions_table(folder='results', task:str='detect') -> pd.DataFrame:
-    "Each changed-conditions report under `folder/task`: model × condition, TPR and FPR at the stored threshold, with the command."
+    "Each changed-conditions report under `folder/task`: model × condition, TPR and FPR at the stored threshold, ROC AUC, with the command."
     rows = []
     for f in sorted((Path(folder)/task).glob('*/conditions.json')):
         c = json.loads(f.read_text())
         for r in c['conditions']:
             rows.append({'model': METHOD_NAMES.get(f.parent.name, f.parent.name), 'condition': r['condition'], 'gunshots': r['gunshots'],
                          'TPR': f"{r['tpr']:.3f}", 'others': r['others'], 'FPR': f"{r['fpr']:.3f}",
-                         'decisions changed': r['decisions_flipped'], 'command': f"`{c['command']}`"})
+                         'ROC AUC': f"{r['roc_auc']:.4f}" if 'roc_auc' in r else '—', 'decisions changed': r['decisions_flipped'], 'command': f"`{c['command']}`"})
     return pd.DataFrame(rows)

@@ -8,6 +8,7 @@ import json, threading
 from pathlib import Path
 import numpy as np
 from .spectrogram import SpecConfig, clip_features, spec_input
+from .core import atomic_write
 from .predictor import ClipClassifier, ModelError, check_description, onnx_description
 
 # %% auto #0
@@ -48,3 +49,7 @@ class OnnxModel(ClipClassifier):
         "Class probabilities (batch × classes) of a batch of features, run `chunk` windows at a time."
         x = spec_input(features, self.spec).astype(np.float32)
         with self._run: return np.concatenate([self.session.run(None, {'input': x[i:i + self.chunk]})[0] for i in range(0, len(x), self.chunk)])
+
+    def store_meta(self, meta:dict):
+        "Write `meta` as the network's description (`onnx_description`), atomically."
+        with atomic_write(onnx_description(self.path)) as f: f.write((json.dumps(meta, indent=1) + '\n').encode())

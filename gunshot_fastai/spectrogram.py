@@ -16,7 +16,7 @@ from .audio import DEFAULT_SR, load_audio, normalise, align_onset, stft_power
 
 # %% auto #0
 __all__ = ['FEATURES_VERSION', 'MN04_SPEC', 'CLIP_SECONDS', 'SpecConfig', 'kaldi_mel_filters', 'mel_filters', 'mel_power',
-           'to_log', 'log_mel', 'to_unit', 'spec_input', 'spec_image', 'to_feature_rate', 'clip_window',
+           'to_log', 'log_mel', 'to_unit', 'spec_input', 'spec_image', 'to_feature_rate', 'read_window', 'clip_window',
            'clip_features']
 
 # %% ../nbs/03_spectrogram.ipynb #a18dd171
@@ -163,10 +163,14 @@ def to_feature_rate(y:np.ndarray, cfg:SpecConfig) -> np.ndarray:
 
 CLIP_SECONDS = 30.  # a clip is classified from its first 30 s; longer recordings are for the scanner
 
-def clip_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
-    "The normalised window of the first `CLIP_SECONDS` of the audio file at `path` (onset-aligned if `cfg.align`, else its start), at `cfg.sr`."
+def read_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
+    "The normalised window of the first `CLIP_SECONDS` of the audio file at `path` (onset-aligned if `cfg.align`, else its start), at `cfg.read_sr`."
     y = normalise(load_audio(path, cfg.read_sr, reject_silent=True, max_duration=max_duration, first=CLIP_SECONDS), cfg.norm)
-    return to_feature_rate(align_onset(y, cfg.read_sr, cfg.duration, cfg.pre_roll, onset=None if cfg.align else cfg.pre_roll), cfg)
+    return align_onset(y, cfg.read_sr, cfg.duration, cfg.pre_roll, onset=None if cfg.align else cfg.pre_roll)
+
+def clip_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
+    "`read_window` at the features' rate `cfg.sr`."
+    return to_feature_rate(read_window(path, cfg, max_duration), cfg)
 
 def clip_features(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
     "Log-mel features (n_mels × frames) of the onset-aligned, normalised window of the audio file at `path`."

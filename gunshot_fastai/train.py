@@ -32,8 +32,9 @@ import gunshot_fastai
 from .core import MANIFEST, atomic_write, phase
 from .spectrogram import SpecConfig
 from .cache import with_features, feature_cache
-from .data import task_table, category_guns, folder_clips
-from .block import task_dataloaders, class_weights, use_cache
+from .data import task_table, category_guns, folder_clips, background_clips
+from .block import task_dataloaders, class_weights, for_export
+from .augment import AugmentWaveform, recording_conditions
 from .core import data_root
 from .models import TRAIN_SPEC, arch_spec, create_model, checkpoint_meta
 from .testing import gunshot_like, tone, noise, write_clip
@@ -239,15 +240,16 @@ def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', pati
 # %% ../nbs/08_train.ipynb #617b588d
 @dataclass(frozen=True)
 class Recipe:
-    "How a task fine-tunes from learned weights: each stage's learning rate (None: the LR finder's), the head's start, the batch norms."
+    "How a task trains: from learned weights, each stage's learning rate (None: the LR finder's), the head's start, the batch norms; and whether under other recording conditions."
     lrs:tuple|None = None
     probe:bool = True
     keep_bn:bool = True
+    conditions:dict|None = None # train under `augment.recording_conditions` with these options ({}: its defaults)
     def describe(self, task:str) -> dict:
         return {'task': task, 'lrs': list(self.lrs) if self.lrs else 'the LR finder\'s valley before each stage', 'head': 'linear probe' if self.probe else 'random',
                 'bn_stats': 'running (kept)' if self.keep_bn else 'batch'}
 
-RECIPES = {'detect': Recipe(lrs=(2e-3, 1e-3, 1e-3))}  # task -> its recipe from learned weights, chosen on the ablation below; others: `Recipe()`
+RECIPES = {'detect': Recipe(lrs=(2e-3, 1e-3, 1e-3), conditions={})}  # task -> its recipe from learned weights, chosen on the ablation below; others: `Recipe()`
 
 def task_recipe(task:str) -> Recipe: return RECIPES.get(task, Recipe())
 
@@ -258,10 +260,10 @@ def manifest_hash(df:pd.DataFrame) -> str:
     return hashlib.sha1('\n'.join(rows).encode()).hexdigest()
 
 def export_model(learn:Learner, out, meta:dict) -> Path:
-    "Export `learn` (without its cache folder) with `meta` to `out` (.pkl) and `meta` to `out` with .json, each written atomically."
+    "Export `learn` (without its cache folder and training-only transforms) with `meta` to `out` (.pkl) and `meta` to `out` with .json, each written atomically."
     out = Path(out)
     learn.gunshot_meta = meta
-    with use_cache(learn.dls, None), atomic_write(out) as f: learn.export(Path(f.name).resolve())  # export writes the temporary file by name
+    with for_export(learn.dls), atomic_write(out) as f: learn.export(Path(f.name).resolve())  # export writes the temporary file by name
     with atomic_write(out.with_suffix('.json')) as f: f.write(json.dumps(meta, indent=1, default=str).encode())
     return out
 
@@ -286,6 +288,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
                keep:str='last', # which epoch each stage keeps: 'last' or 'best'
                probe:bool=None, # from learned weights: start the head as a linear probe (default: the task's `Recipe`)
                keep_bn:bool=None, # from learned weights: keep the batch norms' running statistics (default: the task's `Recipe`)
+               conditions:bool|dict=None, # train under other recording conditions (`06a_augment`): True, False, or `recording_conditions` options (default: the task's `Recipe`)
                subset:dict=None, # only the rows matching these column values, e.g. {'category': 'rifle'}
                table:pd.DataFrame=None, # the clips to learn from (path, label, group, fold) instead of the task's
                command:str=None # the command line that asked for this, recorded in the description
@@ -297,11 +300,14 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     check_pretraining(weights, df[df.fold == valid_fold], root)
     with process_group().main_process_first() if distributed() else nullcontext():  # rank 0 fills the cache, the rest read it
         with phase(f"features of {len(df)} clips (cached in {feature_cache()})"): df = with_features(df, spec)
-    dls = task_dataloaders(df, valid_fold, spec, bs=16 if quick else bs, seed=seed)
+    recipe = replace(task_recipe(task), **{k: v for k, v in dict(probe=probe, keep_bn=keep_bn).items() if v is not None})
+    if conditions is not None: recipe = replace(recipe, conditions=({} if conditions else None) if isinstance(conditions, bool) else conditions)
+    beds = background_clips(df[df.fold != valid_fold])  # the training folds' only
+    heard = None if recipe.conditions is None else [AugmentWaveform(spec, recording_conditions(beds, **recipe.conditions), feature_cache())]
+    dls = task_dataloaders(df, valid_fold, spec, bs=16 if quick else bs, seed=seed, wave_tfms=heard)
     out = Path(out)
     work = out.parent/(f'{out.stem}-work' + (f'-rank{rank_distrib()}' if rank_distrib() else ''))  # logs and plots per process
     work.mkdir(parents=True, exist_ok=True)
-    recipe = replace(task_recipe(task), **{k: v for k, v in dict(probe=probe, keep_bn=keep_bn).items() if v is not None})
     learn = make_learner(dls, arch, weights, mixup, path=work, probe=recipe.probe, keep_bn=recipe.keep_bn)
     print(f"{task}: {len(dls.train_ds)} training / {len(dls.valid_ds)} validation clips (fold {valid_fold}), "
           f"{len(dls.vocab)} classes; {arch}, weights: {learn.weights_used}, head: {learn.head_init}", flush=True)
@@ -317,7 +323,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     names = ['valid_loss'] + [m.name for m in learn.metrics]
     meta = {'task': task, 'subset': subset, 'classes': list(dls.vocab), 'spec': spec.to_dict(), 'arch': arch,
             'weights': learn.weights_used, 'pretrained': learn.pretrained, 'head_init': learn.head_init,
-            'recipe': {**recipe.describe(task), **({'lrs': 'the given schedule'} if schedule else {})} if learn.pretrained else None, 'quick': quick, 'valid_fold': valid_fold,
+            'recording_conditions': None if recipe.conditions is None else {**recipe.conditions, 'backgrounds': len(beds)}, 'recipe': {**recipe.describe(task), **({'lrs': 'the given schedule'} if schedule else {})} if learn.pretrained else None, 'quick': quick, 'valid_fold': valid_fold,
             'split': split, 'seed': seed, 'fold_seed': fold_seed, 'train_clips': len(dls.train_ds), 'valid_clips': len(dls.valid_ds),
             'manifest_sha1': manifest_hash(df), 'lr_find': lrs, 'stages': table.to_dict('records'),
             'valid_metrics': {n: float(v) for n, v in zip(names, learn.validate())},

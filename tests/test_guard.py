@@ -2,6 +2,7 @@
 import json
 from gunshot_fastai.core import project_root
 from gunshot_fastai.testing import run_cli
+from gunshot_fastai.guard import CODEC_LIMITS
 
 REFERENCE = project_root()/'results'/'detect'/'main.json'
 
@@ -15,6 +16,20 @@ def test_a_worse_detector_fails_the_committed_reference(quick_detector, tmp_path
     r = run_cli('gunshot-compare', report, '--reference', REFERENCE)
     assert r.returncode == 1, r.stdout + r.stderr
     assert r.stdout.splitlines()[-1].startswith('main job: worse than the reference') and 'WORSE' in r.stdout
+
+def test_codec_invariance_is_checked_against_fixed_limits(quick_detector, tmp_path):
+    report = _report(quick_detector[0], tmp_path/'eval')
+    ref = run_cli('gunshot-compare', report, '--reference', tmp_path/'ref.json', '--update', '--made-by', 'quick')
+    assert ref.returncode == 0, ref.stdout + ref.stderr
+    over = CODEC_LIMITS['codec_decisions_flipped'] + 1  # one decision more than the limit allows
+    flipped = {'conditions': [{'condition': 'original', 'decisions_flipped': 0, 'max_change': 0.},
+                              {'condition': 'other_codec', 'decisions_flipped': over, 'max_change': 0.}]}
+    (tmp_path/'codec.json').write_text(json.dumps(flipped))
+    r = run_cli('gunshot-compare', report, '--reference', tmp_path/'ref.json', '--conditions', tmp_path/'codec.json')
+    assert r.returncode == 1 and f"codec_decisions_flipped {over:.4f} (limit {over - 1:.4f}, WORSE)" in r.stdout and 'WORSE' in r.stdout, r.stdout + r.stderr
+    (tmp_path/'none.json').write_text(json.dumps({'conditions': flipped['conditions'][:1]}))
+    r = run_cli('gunshot-compare', report, '--reference', tmp_path/'ref.json', '--conditions', tmp_path/'none.json')
+    assert r.returncode == 2 and "no 'other_codec' row" in r.stderr, r.stdout + r.stderr
 
 def test_a_run_is_within_a_reference_made_from_it(quick_detector, tmp_path):
     report = _report(quick_detector[0], tmp_path/'eval')

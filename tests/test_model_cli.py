@@ -86,8 +86,10 @@ def test_evaluate_scores_the_validation_fold_and_stores_a_threshold(quick_detect
     import shutil
     model = tmp_path/'detect.pkl'
     shutil.copy(quick_detector[0], model); shutil.copy(quick_detector[0].with_suffix('.json'), model.with_suffix('.json'))
-    r = run('gunshot-evaluate', '--model', model, '--out', tmp_path/'eval', '--save-threshold')
+    r = run('gunshot-evaluate', '--model', model, '--out', tmp_path/'eval', '--save-threshold', '--conditions', 'other_codec')
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    codec = json.loads((tmp_path/'eval'/'conditions.json').read_text())['conditions']
+    assert [c['condition'] for c in codec] == ['original', 'other_codec'] and codec[0]['decisions_flipped'] == 0
     m = json.loads((tmp_path/'eval'/'metrics.json').read_text())
     meta = json.loads(model.with_suffix('.json').read_text())
     assert m['clips'] == meta['valid_clips'] and set(m['classes']) == {'gunshot', 'other'}
@@ -100,6 +102,10 @@ def test_evaluate_scores_the_validation_fold_and_stores_a_threshold(quick_detect
     pred = json.loads(r.stdout.strip().splitlines()[-1])
     assert pred['threshold'] == t['value']
     assert pred['label'] == ('gunshot' if pred['probabilities']['gunshot'] >= t['value'] else 'other')
+
+def test_evaluate_refuses_unknown_conditions_before_scoring(quick_detector, tmp_path):
+    r = run('gunshot-evaluate', '--model', quick_detector[0], '--out', tmp_path/'eval', '--conditions', 'far_10db,underwater')
+    assert r.returncode == 2 and "unknown condition 'underwater'" in r.stderr and not (tmp_path/'eval').exists(), r.stderr[-2000:]
 
 def test_audioset_quick_model_says_what_it_started_from_and_predicts(tmp_path):
     "The offline check of transfer learning: a quick AudioSet mn04 detector names its weights and its probe head, and predicts from the shell."

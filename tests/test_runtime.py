@@ -80,3 +80,15 @@ def test_onnx_model_without_description_is_refused(exported, without_torch, tmp_
     lone = tmp_path/'lone.onnx'; lone.write_bytes(onnx.read_bytes())
     r = without_torch('gunshot-predict', '--model', lone, clips[0])
     assert r.returncode == 2 and 'no readable description beside it' in r.stderr, r.stderr[-2000:]
+
+def test_evaluate_scores_an_onnx_model_and_stores_its_threshold(quick_detector, tmp_path):
+    "Evaluation goes through the model interface: an ONNX detector is scored like its learner, and its threshold goes into its description."
+    onnx = tmp_path/'detect.onnx'
+    assert run_cli('gunshot-export', '--model', quick_detector[0], '--out', onnx).returncode == 0
+    learner, exported = (run_cli('gunshot-evaluate', '--model', m, '--out', tmp_path/f'eval-{m.suffix[1:]}') for m in (quick_detector[0], onnx))
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    a, b = (json.loads((tmp_path/f'eval-{k}'/'metrics.json').read_text()) for k in ('pkl', 'onnx'))
+    assert a['clips'] == b['clips'] and abs(a['detection']['roc_auc'] - b['detection']['roc_auc']) < 1e-3, (a['detection'], b['detection'])
+    stored = run_cli('gunshot-evaluate', '--model', onnx, '--out', tmp_path/'eval-onnx', '--save-threshold')
+    assert stored.returncode == 0, stored.stderr[-3000:]
+    assert json.loads(onnx_description(onnx).read_text())['threshold']['class'] == 'gunshot'
