@@ -249,7 +249,7 @@ class Recipe:
         return {'task': task, 'lrs': list(self.lrs) if self.lrs else 'the LR finder\'s valley before each stage', 'head': 'linear probe' if self.probe else 'random',
                 'bn_stats': 'running (kept)' if self.keep_bn else 'batch'}
 
-RECIPES = {'detect': Recipe(lrs=(2e-3, 1e-3, 1e-3), conditions={})}  # task -> its recipe from learned weights, chosen on the ablation below; others: `Recipe()`
+RECIPES = {'detect': Recipe(lrs=(2e-3, 1e-3, 1e-3), conditions={})}  # task -> its recipe, chosen on the ablation below; others: `Recipe()`
 
 def task_recipe(task:str) -> Recipe: return RECIPES.get(task, Recipe())
 
