@@ -153,8 +153,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                           'gunshot_fastai/classifier.py'),
                                            'gunshot_fastai.classifier.AudioModel.probabilities': ( 'classifier.html#audiomodel.probabilities',
                                                                                                    'gunshot_fastai/classifier.py'),
-                                           'gunshot_fastai.classifier.AudioModel.scores': ( 'classifier.html#audiomodel.scores',
-                                                                                            'gunshot_fastai/classifier.py'),
                                            'gunshot_fastai.classifier.AudioModel.spec': ( 'classifier.html#audiomodel.spec',
                                                                                           'gunshot_fastai/classifier.py'),
                                            'gunshot_fastai.classifier.AudioModel.store_meta': ( 'classifier.html#audiomodel.store_meta',

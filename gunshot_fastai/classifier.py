@@ -8,7 +8,6 @@ import threading
 from pathlib import Path
 import numpy as np
 import torch
-from fastcore.basics import chunked
 from fastai.learner import Learner, load_learner
 from .spectrogram import SpecConfig
 from .cache import cache_folder
@@ -61,11 +60,6 @@ class AudioModel(ClipClassifier):
         "Class probabilities (batch × classes) of a batch of features: the learner's representation, validation transforms and network."
         x = self.learn.dls.valid.after_batch(self.input.encode(features))  # e.g. to float and normalise; no augmentation
         with self._forward, torch.inference_mode(): return self.learn.loss_func.activation(self.learn.model(x)).numpy()
-
-    def scores(self, paths, cache=None, bs:int=64) -> np.ndarray:
-        "Class probabilities (files × classes) of audio files that are known to be good (e.g. a task's cached clips)."
-        return np.concatenate([self.probabilities(np.stack([self.features(p, cache) for p in chunk]))
-                               for chunk in chunked(list(paths), bs)])
 
     def store_meta(self, meta:dict):
         "Export the learner again to its file with `meta` as its description (atomically: `train.export_model`)."
