@@ -202,14 +202,16 @@ def _progress(path, length:float):
     "A fastprogress bar on stderr (stdout stays clean for --json) for a scan of a file over a minute long, as a callback."
     if length < 60: yield None; return
     import fastprogress.fastprogress as fp
-    writer, fp.WRITER_FN = fp.WRITER_FN, partial(print, file=sys.stderr)
+    saved = fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill
+    shown = sys.stderr.isatty()  # drawn on stderr: a bar when that is a terminal, whatever stdout is (`core.bars_only_on_terminal`)
+    fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill = partial(print, file=sys.stderr), not shown, '█' if shown else ''
     try:
         with redirect_stdout(sys.stderr): bar = fp.progress_bar(range(round(length)), total=round(length))
         bar.comment = f'{path}: scanned'
         bar.update(0)  # starts the clock
         yield lambda done: bar.update(min(round(done), round(length)))
         bar.on_iter_end()
-    finally: fp.WRITER_FN = writer
+    finally: fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill = saved
 
 @call_parse
 @command('gunshot-scan')

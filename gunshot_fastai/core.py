@@ -4,13 +4,13 @@
 
 # %% ../nbs/00_core.ipynb #c0a1e004
 from __future__ import annotations
-import functools, os, sys, tempfile, time, warnings
+import functools, importlib.util, os, sys, tempfile, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['TASKS', 'ARCHS', 'MANIFEST', 'QUIET_WARNINGS', 'project_root', 'data_root', 'FileProblem', 'atomic_write',
-           'markdown_table', 'UsageError', 'command', 'check_choice', 'phase']
+           'markdown_table', 'bars_only_on_terminal', 'UsageError', 'command', 'check_choice', 'phase']
 
 # %% ../nbs/00_core.ipynb #b6183fc5
 def project_root(start=None) -> Path:
@@ -76,17 +76,28 @@ def markdown_table(rows) -> str:
     return '\n'.join(['| ' + ' | '.join(map(cell, cols)) + ' |', '|' + '---|'*len(cols)] +
                      ['| ' + ' | '.join(cell(r.get(c)) for c in cols) + ' |' for r in rows])
 
+# %% ../nbs/00_core.ipynb #4d75e3a1
+def bars_only_on_terminal(stream=None) -> bool:
+    "Turn off fastprogress's bars when `stream` (default: stdout) is not a terminal; whether they were turned off."
+    if (stream or sys.stdout).isatty() or importlib.util.find_spec('fastprogress') is None: return False  # e.g. the runtime-only install
+    import fastprogress.fastprogress as fp
+    fp.NO_BAR = True  # `fp.printing()` is then False: no bar updates; fastai's epoch rows are still written
+    fp.ConsoleProgressBar.fill = ''  # each bar's constructor prints its fill character once, as an encoding check
+    return True
+
 # %% ../nbs/00_core.ipynb #c0a1e00f
 class UsageError(Exception):
     "A command cannot run as asked (an option, a model): it exits 2 with this message, before doing any work."
 
-QUIET_WARNINGS = [dict(category=FutureWarning, message=r'`torch\.jit\.script` is deprecated')]
+QUIET_WARNINGS = [dict(category=FutureWarning, message=r'`torch\.jit\.script` is deprecated'),
+                  dict(category=UserWarning, message=r'The file .* is too silent to be added as noise')]  # audiomentations, per draw
 
 def command(name:str):
-    "Decorate a command's body: exit status 2 with one line on stderr for `UsageError` and `FileProblem`."
+    "Decorate a command's body: exit status 2 with one line on stderr for `UsageError` and `FileProblem`; bars only on a terminal."
     def deco(f):
         @functools.wraps(f)
         def _f(*args, **kwargs):
+            bars_only_on_terminal()
             with warnings.catch_warnings():
                 for w in QUIET_WARNINGS: warnings.filterwarnings('ignore', **w)
                 try: return f(*args, **kwargs)

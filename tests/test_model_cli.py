@@ -20,6 +20,7 @@ def test_train_exports_model_and_description(quick_detector):
     assert {'valid_loss', 'accuracy', 'roc_auc_score'} <= set(meta['valid_metrics'])
     assert len(meta['manifest_sha1']) == 40 and meta['quick'] is True
     assert 'weights: none (random initialisation)' in stdout and 'lr_find suggestions: valley' in stdout
+    assert 'train_loss' in stdout and '█' not in stdout  # a pipe, not a terminal: each epoch's row, no bar drawn per batch
 
 def test_fresh_process_loads_and_predicts(quick_detector, clips):
     out, _ = quick_detector
