@@ -8,6 +8,7 @@ import json, os, platform, random, re, socket, subprocess, sys, tempfile, time, 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
+import pandas as pd
 import soundfile as sf
 import librosa
 import torch
@@ -15,25 +16,25 @@ import torchvision
 from fastcore.basics import defaults
 import gunshot_fastai
 from .core import data_root, atomic_write, markdown_table
-from .audio import AUDIO_EXTS, audio_blocks
+from .audio import AUDIO_EXTS, DEFAULT_SR, audio_blocks
 from .spectrogram import SpecConfig, log_mel
 from .cache import render
 from .models import TRAIN_SPEC, arch_spec, create_model
 from .cache import with_features
-from .data import task_table
+from .data import task_frame, task_table
 from .block import task_dataloaders
 from .train import make_learner
 from .predictor import ClipClassifier, ModelError
 from .onnx_export import export_onnx
 from .load import load_model
-from .mixtures import event_metrics, mixture_sources, write_mixture
+from .mixtures import background_bed, event_metrics, mixture_sources, write_mixture
 from .scan import scan_files
 from .listen import listen
 
 # %% auto #0
 __all__ = ['machine', 'bare_render_loop', 'render_benchmark', 'training_throughput', 'runtime_name', 'inference_throughput',
-           'real_training', 'scan_benchmark', 'workers_benchmark', 'install_sizes', 'listen_benchmark',
-           'serve_benchmark', 'benchmarks_markdown', 'run_benchmarks', 'write_benchmarks']
+           'real_training', 'scan_benchmark', 'workers_benchmark', 'install_sizes', 'listen_benchmark', 'alert_sources',
+           'false_alerts_benchmark', 'serve_benchmark', 'benchmarks_markdown', 'run_benchmarks', 'write_benchmarks']
 
 # %% ../nbs/22_bench.ipynb #7b983119
 def machine() -> dict:
@@ -227,6 +228,33 @@ def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., sh
         for m in model_paths if live is None else live: timed.append({**_live_listen(m, *mixes[live_snr]), 'snr_db': live_snr})
     return {'events': rows, 'live': timed}
 
+# %% ../nbs/22_bench.ipynb #161426ec
+def alert_sources(times, where:pd.DataFrame, kind:dict) -> pd.Series:
+    "How many of the alerts at `times` (s) fell in each kind of clip: `where` says where each clip plays (`background_bed`), `kind` names a path's kind."
+    i = np.searchsorted(where.start.to_numpy(), np.asarray(times, dtype=float), side='right') - 1
+    return pd.Series([kind[where.path.iloc[k]] for k in i], dtype=object).value_counts()
+
+# %% ../nbs/22_bench.ipynb #690e16db
+def false_alerts_benchmark(model_paths, root=None, fold:int=1, minutes:float=60., folder=None) -> list[dict]:
+    "False alerts per hour of each model listening to `minutes` of the other sounds of the detection task's `fold`, and what set them off."
+    df = task_frame('detect', root)
+    others = df[(df.fold == fold) & (df.label != 'gunshot')]
+    kind = dict(zip(others.path.astype(str), others.dataset + '/' + others.source))
+    bed, where = background_bed(list(others.path), duration=60.*minutes)
+    distinct = where.drop_duplicates('path').eval('end - start').sum()/60
+    rows = []
+    with tempfile.TemporaryDirectory(dir=folder) as d:
+        f = Path(d)/'others.flac'
+        sf.write(f, bed/max(1., np.abs(bed).max()/0.99), DEFAULT_SR, format='FLAC', subtype='PCM_16')
+        for m in model_paths:
+            model = load_model(m)
+            events = list(listen(model, audio_blocks(f, model.spec.read_sr, block_s=0.05)))
+            by = alert_sources([e['stream_time'] for e in events], where, kind)
+            rows.append({'model': Path(m).name, 'threshold': round(model.threshold, 4), 'audio_min': round(minutes, 1),
+                         'distinct_min': round(min(distinct, minutes), 1), 'clips': where.path.nunique(), 'alerts': len(events),
+                         'alerts_per_hour': round(len(events)*60/minutes, 1), 'set_off_by': ', '.join(f'{k} {v}' for k, v in by.items())})
+    return rows
+
 # %% ../nbs/22_bench.ipynb #a84e2bc0
 def _multipart(path:Path) -> tuple[bytes, str]:
     body = (b'--gunshotbench\r\nContent-Disposition: form-data; name="file"; filename="' + path.name.encode() +
@@ -285,6 +313,9 @@ def benchmarks_markdown(results:dict, command:str) -> str:
         parts.append("## Listening: `gunshot-listen` events at each SNR\n\n" + markdown_table(results['listen']['events']))
         parts.append("## Listening live: `gunshot-listen --realtime`, alert latency from each shot's first sample, CPU\n\n"
                      + markdown_table(results['listen']['live']))
+    if 'false_alerts' in results:
+        parts.append("## False alerts: an hour of the validation fold's other sounds (no gunshot) through `gunshot-listen`\n\n"
+                     + markdown_table(results['false_alerts']))
     if 'install' in results:
         parts.append("## Installed size: the runtime-only environment against the full one\n\n" + markdown_table(results['install']))
     if 'serve' in results:
@@ -323,6 +354,8 @@ def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan
             extra = _with_onnx(listen_model, d) if listen_model else []  # live: the main model's last runtime, and these
             print('listening (5 minutes of audio at real-time pace per model measured live)...', flush=True)
             res['listen'] = listen_benchmark(models + extra, root, fold, live=models[-1:] + extra if extra else None)
+            print('false alerts (an hour of other sounds per network)...', flush=True)
+            res['false_alerts'] = false_alerts_benchmark(models[-1:] + extra[-1:], root, fold)
         print('serving...', flush=True); res['serve'] = serve_benchmark(model_path, paths[0], requests)
     print('install sizes...', flush=True); res['install'] = install_sizes(runtime_env)
     return res

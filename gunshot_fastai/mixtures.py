@@ -13,7 +13,8 @@ from .audio import DEFAULT_SR, load_audio, main_onset
 from .data import background_clips, task_frame
 
 # %% auto #0
-__all__ = ['BED_RMS', 'mixture_sources', 'rms', 'event_cut', 'add_event', 'build_mixture', 'write_mixture', 'event_metrics']
+__all__ = ['BED_RMS', 'mixture_sources', 'rms', 'event_cut', 'add_event', 'background_bed', 'build_mixture', 'write_mixture',
+           'event_metrics']
 
 # %% ../nbs/15_mixtures.ipynb #51d3a7fd
 def mixture_sources(root=None, fold:int=1) -> tuple[list[Path], list[Path]]:
@@ -46,20 +47,16 @@ def add_event(mix:np.ndarray, y:np.ndarray, lead:int, at:float, level:float, sr:
     lo, hi = max(i, 0), min(i + len(y), len(mix))
     if hi > lo: mix[lo:hi] += y[lo - i:hi - i]*(level/rms(y[lead:lead + sr//2]))
 
-def build_mixture(background:list, # background clips, played end to end (cycled until long enough)
-                  shots:list, # gunshot clips to insert (drawn at random, with replacement when too few)
-                  duration:float=300., # length of the mixture (s)
-                  n_shots:int=20, # shots to insert
-                  snr_db:float=10., # each shot's first half-second against the background's RMS (dB)
-                  min_gap:float=6., # shortest time between two shots' onsets (s)
-                  sr:int=DEFAULT_SR, # sample rate of the mixture (Hz)
-                  seed:int=0 # random seed (order of backgrounds, choice and placement of shots)
-                 ) -> tuple[np.ndarray, pd.DataFrame]:
-    "Real background clips end to end with `n_shots` real gunshot clips added at known times; the audio and one row per shot."
-    if n_shots*min_gap > duration - 2*min_gap:
-        raise ValueError(f"{n_shots} shots {min_gap} s apart do not fit in {duration} s")
+
+# %% ../nbs/15_mixtures.ipynb #c2c03a44
+def background_bed(background:list, # background clips, played end to end in a random order (cycled until long enough)
+                   duration:float=300., # length of the bed (s)
+                   sr:int=DEFAULT_SR, # sample rate (Hz)
+                   seed:int|np.random.Generator=0 # random seed, or a generator to draw the order from
+                  ) -> tuple[np.ndarray, pd.DataFrame]:
+    "Real background clips end to end, each at `BED_RMS`, with equal-power crossfades; the audio and where each clip plays."
     rng = np.random.default_rng(seed)
-    bed, total, fade = [], 0, round(0.05*sr)
+    bed, rows, total, fade = [], [], 0, round(0.05*sr)
     rise = np.sin(np.linspace(0, np.pi/2, fade, dtype=np.float32))  # equal-power crossfade: no dip, no click
     for i in rng.permutation(len(background)).tolist()*(1 + int(duration//5)):  # cycle until long enough
         if total >= duration*sr: break
@@ -69,10 +66,27 @@ def build_mixture(background:list, # background clips, played end to end (cycled
         if bed:
             y[:fade] = bed[-1][-fade:]*rise[::-1] + y[:fade]*rise
             bed[-1] = bed[-1][:-fade]; total -= fade
+        rows.append({'path': str(background[i]), 'start': total/sr, 'end': (total + len(y))/sr})
         bed.append(y); total += len(y)
-    mix = np.concatenate(bed)[:round(duration*sr)]
+    return np.concatenate(bed)[:round(duration*sr)], pd.DataFrame(rows)
+
+# %% ../nbs/15_mixtures.ipynb #91651580
+def build_mixture(background:list, # background clips, played end to end (cycled until long enough)
+                  shots:list, # gunshot clips to insert (drawn at random, with replacement when too few)
+                  duration:float=300., # length of the mixture (s)
+                  n_shots:int=20, # shots to insert (0: the background alone)
+                  snr_db:float=10., # each shot's first half-second against the background's RMS (dB)
+                  min_gap:float=6., # shortest time between two shots' onsets (s)
+                  sr:int=DEFAULT_SR, # sample rate of the mixture (Hz)
+                  seed:int=0 # random seed (order of backgrounds, choice and placement of shots)
+                 ) -> tuple[np.ndarray, pd.DataFrame]:
+    "Real background clips end to end with `n_shots` real gunshot clips added at known times; the audio and one row per shot."
+    if n_shots*min_gap > duration - 2*min_gap:
+        raise ValueError(f"{n_shots} shots {min_gap} s apart do not fit in {duration} s")
+    rng = np.random.default_rng(seed)
+    mix, _ = background_bed(background, duration, sr, rng)
     level = rms(mix)*10**(snr_db/20)
-    slot = (duration - 2*min_gap)/n_shots
+    slot = (duration - 2*min_gap)/max(n_shots, 1)
     rows = []
     for k, j in enumerate(rng.choice(len(shots), n_shots, replace=len(shots) < n_shots).tolist()):
         y, lead = event_cut(shots[j], sr)
