@@ -17,34 +17,35 @@ from fastai.data.transforms import get_files
 from fastprogress.fastprogress import progress_bar
 from .core import atomic_write, project_root
 from .audio import AUDIO_EXTS, AudioError, audio_file_stat, compile_librosa
-from .spectrogram import SpecConfig, clip_features
+from .spectrogram import SpecConfig, clip_features, input_image
 
 # %% auto #0
 __all__ = ['find_audio', 'feature_cache', 'cache_folder', 'cache_name', 'feature_path', 'cached_features', 'RenderReport',
-           'one_thread_per_worker', 'render', 'with_features']
+           'one_thread_per_worker', 'render', 'with_features', 'write_images']
 
 # %% ../nbs/04_cache.ipynb #6c9369fe
-def _manifest_paths(csv:Path, root=None) -> list[Path]:
+def _manifest(csv:Path, root=None) -> dict:
+    "Each clip a manifest names (relative to `root`, default its folder), with its `label` if it has that column."
     df = pd.read_csv(csv)
     col = next((c for c in ('path', 'filename') if c in df.columns), None)
     if col is None: raise ValueError(f"manifest has no 'path' or 'filename' column (columns: {', '.join(df.columns)})")
     base = Path(root) if root is not None else csv.parent
-    return [base/p for p in df[col].astype(str)]
+    return dict(zip((base/p for p in df[col].astype(str)), df['label'].astype(str) if 'label' in df else [None]*len(df)))
 
-def find_audio(sources, root=None) -> tuple[list[Path], list[tuple[Path, str]]]:
-    "Audio files named by `sources` (files, folders, manifest CSVs), and `(source, reason)` for sources that gave none."
+def find_audio(sources, root=None) -> tuple[dict, list[tuple[Path, str]]]:
+    "Audio files named by `sources` (files, folders, manifest CSVs), each with the label its manifest gives it (else None); and `(source, reason)` for sources that gave none."
     found, failed = {}, []
     for src in map(Path, sources):
         try:
             if src.is_dir():
-                paths = sorted(get_files(src, extensions=AUDIO_EXTS))
+                paths = dict.fromkeys(sorted(get_files(src, extensions=AUDIO_EXTS)))
                 if not paths: raise ValueError(f"no {'/'.join(AUDIO_EXTS)} files in this folder")
-            elif src.suffix.lower() == '.csv' and src.is_file(): paths = _manifest_paths(src, root)
-            else: paths = [src]  # a file, or a missing path that computing its features will report
+            elif src.suffix.lower() == '.csv' and src.is_file(): paths = _manifest(src, root)
+            else: paths = {src: None}  # a file, or a missing path that computing its features will report
         except (ValueError, OSError, pd.errors.ParserError) as e:
             failed.append((src, str(e))); continue
-        found.update(dict.fromkeys(paths))
-    return list(found), failed
+        found.update({p: found.get(p) or label for p, label in paths.items()})  # a label, once given, stays
+    return found, failed
 
 # %% ../nbs/04_cache.ipynb #fae5b63f
 def feature_cache() -> Path:
@@ -146,3 +147,20 @@ def with_features(df:pd.DataFrame, cfg:SpecConfig, cache=None, n_workers:int=Non
     if report.failed: print(report.summary())
     bad = {Path(p) for p, _ in report.failed}
     return df[~df.path.map(lambda p: Path(p) in bad)].reset_index(drop=True)
+
+# %% ../nbs/04_cache.ipynb #9e9f8dcc
+def write_images(sources, out, cfg:SpecConfig=SpecConfig(),
+                 cache=None, # a cache root holding (or to hold) the features, e.g. `render`'s `out`
+                 root=None # folder for relative paths in manifest CSVs
+                ) -> list[Path]:
+    "Each clip's network input as `out/<label>/<name>.png` (its manifest's label, else its folder's name); the files written."
+    paths, _ = find_audio(sources, root)
+    folder = None if cache is None else cache_folder(cache, cfg)
+    written = []
+    for audio, label in paths.items():
+        try: levels = cached_features(audio, cfg, folder)
+        except AudioError: continue
+        dest = Path(out)/(label or Path(audio).parent.name)/f'{cache_name(audio)}.png'
+        with atomic_write(dest) as f: input_image(levels, cfg).save(f, format='PNG')
+        written.append(dest)
+    return written

@@ -61,17 +61,19 @@ def gunshot_render(
     fmax:float=None, # highest mel frequency (Hz)
     workers:int=None, # worker processes (default: one per core)
     quiet:bool=False, # no progress bar
+    images:str=None, # also write each clip's network input as a PNG in IMAGES/<label>/ (a manifest's label, else the folder's name)
 ):
     "Compute log-mel features of audio into a cache; exit 0 if all were computed, 1 if bad inputs were skipped, 2 on usage errors. Options left out take the architecture's values."
     from gunshot_fastai.spectrogram import SpecConfig
     from gunshot_fastai.models import arch_spec
-    from gunshot_fastai.cache import render
+    from gunshot_fastai.cache import render, write_images
     given = {k: v for k, v in dict(sr=sr, duration=duration, pre_roll=pre_roll, norm=norm, n_fft=n_fft, hop_length=hop_length,
                                     n_mels=n_mels, fmin=fmin, fmax=fmax).items() if v is not None}
     try: cfg = SpecConfig(**{**arch_spec(arch).to_dict(), **given})
     except ValueError as e: raise UsageError(str(e)) from None
     report = render(src, out, cfg, root=root, n_workers=workers, progress=not quiet)
     print(report.summary())
+    if images: print(f"{len(write_images(src, images, cfg, cache=out, root=root))} images -> {images}/<label>/")
     return 0 if report.ok else 1
 
 # %% ../nbs/23_cli.ipynb #f9305462

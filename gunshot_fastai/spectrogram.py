@@ -16,8 +16,8 @@ from .audio import DEFAULT_SR, load_audio, normalise, align_onset, stft_power
 
 # %% auto #0
 __all__ = ['FEATURES_VERSION', 'MN04_SPEC', 'CLIP_SECONDS', 'SpecConfig', 'kaldi_mel_filters', 'mel_filters', 'mel_power',
-           'to_log', 'log_mel', 'to_unit', 'spec_input', 'spec_image', 'to_feature_rate', 'read_window', 'clip_window',
-           'clip_features']
+           'to_log', 'log_mel', 'to_unit', 'spec_input', 'spec_image', 'input_image', 'to_feature_rate', 'read_window',
+           'clip_window', 'clip_features']
 
 # %% ../nbs/03_spectrogram.ipynb #a18dd171
 FEATURES_VERSION = 2  # bump when the front end's code changes its output, so old caches are not reused
@@ -155,6 +155,12 @@ def spec_input(levels:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
 def spec_image(levels:np.ndarray, cfg:SpecConfig=SpecConfig(), per_image:bool=False) -> Image.Image:
     "A colour picture of log-mel features: time left to right, low frequencies at the bottom."
     return Image.fromarray(_colour_table(cfg.cmap)[_colour_index(levels, cfg, per_image)])
+
+# %% ../nbs/03_spectrogram.ipynb #eb9aaf39
+def input_image(levels:np.ndarray, cfg:SpecConfig=SpecConfig()) -> Image.Image:
+    "The network's input for features of one clip as a picture: the colour image it sees, or its one channel in grey."
+    if cfg.image != 'mono': return spec_image(levels, cfg)
+    return Image.fromarray((to_unit(levels, cfg)[::-1]*255).round().astype(np.uint8), 'L')
 
 # %% ../nbs/03_spectrogram.ipynb #5bbca2e9
 def to_feature_rate(y:np.ndarray, cfg:SpecConfig) -> np.ndarray:

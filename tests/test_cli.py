@@ -51,6 +51,18 @@ def test_manifest_csv_relative_to_root_reports_missing_rows(clips, tmp_path):
     assert r.stdout.startswith('2 rendered, 0 already cached, 1 failed')
     assert 'gone.wav: file not found' in r.stdout
 
+def test_images_are_written_one_folder_per_label(clips, tmp_path):
+    "`--images`: the network's input of each clip as a PNG, under its manifest's label (or its folder's name), as `ImageDataLoaders.from_folder` reads."
+    from PIL import Image
+    csv = tmp_path/'manifest.csv'
+    pd.DataFrame({'path': ['shot0.wav', 'shot1.flac'], 'label': ['gunshot', 'other']}).to_csv(csv, index=False)
+    r = run_render(csv, clips/'shot2.ogg', '--root', clips, '--out', tmp_path/'out', '--quiet', '--arch', 'mn04', '--images', tmp_path/'img')
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1] == f"3 images -> {tmp_path/'img'}/<label>/"
+    pngs = sorted(tmp_path.glob('img/*/*.png'))
+    assert [p.parent.name for p in pngs] == ['clips', 'gunshot', 'other']
+    assert {Image.open(p).mode for p in pngs} == {'L'} and Image.open(pngs[0]).size == (200, 128)  # mn04: one channel, 128 bands × 200 frames
+
 @pytest.mark.parametrize('args, message', [
     ([], 'the following arguments are required: --out'),
     (['--out', 'x', '--n-mels', 'many'], "invalid int value: 'many'"),
