@@ -169,6 +169,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'gunshot_fastai.cli._load': ('cli.html#_load', 'gunshot_fastai/cli.py'),
                                     'gunshot_fastai.cli._positive': ('cli.html#_positive', 'gunshot_fastai/cli.py'),
                                     'gunshot_fastai.cli._progress': ('cli.html#_progress', 'gunshot_fastai/cli.py'),
+                                    'gunshot_fastai.cli._quarters': ('cli.html#_quarters', 'gunshot_fastai/cli.py'),
                                     'gunshot_fastai.cli._sigterm_interrupts': ('cli.html#_sigterm_interrupts', 'gunshot_fastai/cli.py'),
                                     'gunshot_fastai.cli._spec': ('cli.html#_spec', 'gunshot_fastai/cli.py'),
                                     'gunshot_fastai.cli.gunshot_bench': ('cli.html#gunshot_bench', 'gunshot_fastai/cli.py'),

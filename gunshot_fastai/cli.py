@@ -199,14 +199,22 @@ def gunshot_predict(
     return 1 if failed else 0
 
 # %% ../nbs/23_cli.ipynb #94ec5930
+def _quarters(path, length:float):
+    "Progress for a log: a line when a quarter, a half, three quarters and all of `length` s are scanned."
+    marks = [0.25, 0.5, 0.75, 1.]
+    def report(done):
+        while marks and done >= marks[0]*length:
+            print(f"{path}: scanned {marks.pop(0):.0%} of {length:.0f} s", file=sys.stderr, flush=True)
+    return report
+
 @contextmanager
 def _progress(path, length:float):
-    "A fastprogress bar on stderr (stdout stays clean for --json) for a scan of a file over a minute long, as a callback."
+    "Progress on stderr (stdout stays clean for --json) of a scan of a file over a minute long: a bar on a terminal, else a line per quarter."
     if length < 60: yield None; return
+    if not sys.stderr.isatty(): yield _quarters(path, length); return
     import fastprogress.fastprogress as fp
-    saved = fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill
-    shown = sys.stderr.isatty()  # drawn on stderr: a bar when that is a terminal, whatever stdout is (`core.bars_only_on_terminal`)
-    fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill = partial(print, file=sys.stderr), not shown, '█' if shown else ''
+    saved = fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill  # (`core.bars_only_on_terminal` judged stdout)
+    fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill = partial(print, file=sys.stderr), False, '█'
     try:
         with redirect_stdout(sys.stderr): bar = fp.progress_bar(range(round(length)), total=round(length))
         bar.comment = f'{path}: scanned'
