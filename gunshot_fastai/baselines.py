@@ -15,7 +15,7 @@ from .spectrogram import SpecConfig, MN04_SPEC, clip_window
 from .cache import one_thread_per_worker
 from .block import task_dataloaders
 from .models import TRAIN_SPEC
-from .train import make_learner, linear_probe
+from .learner import make_learner, linear_probe
 from .metrics import prediction_table, learner_predictions
 from .cache import with_features
 from .pretrain import audioset_outputs

@@ -23,7 +23,7 @@ from .models import TRAIN_SPEC, arch_spec, create_model
 from .cache import with_features
 from .data import task_frame, task_table
 from .block import task_dataloaders
-from .train import make_learner
+from .learner import make_learner
 from .predictor import ClipClassifier, ModelError
 from .onnx_export import export_onnx
 from .load import load_model

@@ -13,7 +13,7 @@ from .spectrogram import SpecConfig
 from .cache import cache_folder
 from .block import AudioInput, audio_input
 from .predictor import ClipClassifier, ModelError, check_description
-from .train import export_model
+from .learner import export_model
 
 # %% auto #0
 __all__ = ['AudioModel']
@@ -62,5 +62,5 @@ class AudioModel(ClipClassifier):
         with self._forward, torch.inference_mode(): return self.learn.loss_func.activation(self.learn.model(x)).numpy()
 
     def store_meta(self, meta:dict):
-        "Export the learner again to its file with `meta` as its description (atomically: `train.export_model`)."
+        "Export the learner again to its file with `meta` as its description (atomically: `learner.export_model`)."
         export_model(self.learn, self.path, meta)

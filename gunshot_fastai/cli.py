@@ -115,7 +115,8 @@ def gunshot_train(
     "Train a model on a task and export it."
     _positive(epochs=epochs, bs=bs, fold=fold, patience=patience, duration=duration)
     spec = _spec(arch, duration, pre_roll)
-    from gunshot_fastai.train import train_task, parse_schedule
+    from gunshot_fastai.train import train_task
+    from gunshot_fastai.schedule import parse_schedule
     try: stages = parse_schedule(schedule) if schedule else None
     except ValueError as e: raise UsageError(f"--schedule: {e}") from None
     _check_weights(arch, weights)

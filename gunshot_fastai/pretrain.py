@@ -24,7 +24,7 @@ from .data import task_frame, quick_subset
 from .block import AudioBlock, audio_augmentations
 from .models import (TRAIN_SPEC, AUDIOSET_CLASSES, create_model, audioset_model, audioset_weights,
                                    mn04_embedding, sha256)
-from .train import find_lr
+from .schedule import find_lr
 
 # %% auto #0
 __all__ = ['pretrain_clips', 'audioset_outputs', 'pretrain_resnet']

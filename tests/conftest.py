@@ -1,8 +1,8 @@
 "Fixtures shared by test files: models trained once per session on real data (a few clips, a few epochs)."
 import pytest
 from gunshot_fastai.data import task_frame
-from gunshot_fastai.testing import run_cli
-from gunshot_fastai.train import toy_model
+from gunshot_fastai.test_utils import run_cli
+from gunshot_fastai.test_utils import toy_model
 
 def _train(out, *args):
     r = run_cli('gunshot-train', *args, '--quick', '--out', out)
@@ -11,7 +11,7 @@ def _train(out, *args):
 
 @pytest.fixture(scope='session')
 def toy(tmp_path_factory):
-    "The toy detector (`train.toy_model`: synthetic bangs against tones and noise), trained in seconds."
+    "The toy detector (`test_utils.toy_model`: synthetic bangs against tones and noise), trained in seconds."
     return toy_model(tmp_path_factory.mktemp('toy'))
 
 @pytest.fixture(scope='session')

@@ -4,7 +4,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import numpy as np
-from gunshot_fastai.testing import gunshot_like, write_clip, run_cli
+from gunshot_fastai.test_utils import gunshot_like, write_clip, run_cli
 
 RENDER = Path(sys.executable).parent/'gunshot-render'
 

@@ -1,6 +1,6 @@
 "One command-line convention: every `gunshot-*` command exits 2 with one line on stderr for a usage error, before any work."
 import pytest
-from gunshot_fastai.testing import gunshot_like, write_clip, run_cli
+from gunshot_fastai.test_utils import gunshot_like, write_clip, run_cli
 
 @pytest.fixture(scope='module')
 def files(tmp_path_factory):

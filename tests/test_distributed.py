@@ -2,7 +2,7 @@
 import json, os, re, subprocess, sys
 from pathlib import Path
 from conftest import real_clips
-from gunshot_fastai.testing import run_cli
+from gunshot_fastai.test_utils import run_cli
 
 def test_two_processes_train_and_one_exports(tmp_path):
     out = tmp_path/'models'/'detect.pkl'

@@ -1,7 +1,7 @@
 "The main job's guard, `gunshot-compare`, run as a real command: a worse detector fails against the committed reference, and a run passes against a reference made from itself."
 import json
 from gunshot_fastai.core import project_root
-from gunshot_fastai.testing import run_cli
+from gunshot_fastai.test_utils import run_cli
 from gunshot_fastai.guard import CODEC_LIMITS
 
 REFERENCE = project_root()/'results'/'detect'/'main.json'

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from gunshot_fastai.testing import hostile_files, gunshot_like, noise, run_cli
+from gunshot_fastai.test_utils import hostile_files, gunshot_like, noise, run_cli
 
 
 @pytest.fixture(scope='module')

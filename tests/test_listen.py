@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from gunshot_fastai.mixtures import build_mixture, event_metrics
-from gunshot_fastai.testing import gunshot_like, noise, write_clip, run_cli as run
+from gunshot_fastai.test_utils import gunshot_like, noise, write_clip, run_cli as run
 
 @pytest.fixture(scope='module')
 def street(tmp_path_factory):

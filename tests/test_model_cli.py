@@ -3,7 +3,7 @@ import json, subprocess, sys
 from pathlib import Path
 import pytest
 from conftest import real_clips
-from gunshot_fastai.testing import gunshot_like, tone, write_clip, run_cli as run
+from gunshot_fastai.test_utils import gunshot_like, tone, write_clip, run_cli as run
 
 @pytest.fixture
 def clips(tmp_path):

@@ -3,7 +3,7 @@ import json, subprocess, sys
 import pytest
 from conftest import real_clips
 from gunshot_fastai.predictor import onnx_description
-from gunshot_fastai.testing import run_cli
+from gunshot_fastai.test_utils import run_cli
 
 # A process in which `import torch` / `import fastai` fail, as in a runtime-only install, running one command and
 # checking that neither was imported by the end.

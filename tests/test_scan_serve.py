@@ -6,8 +6,8 @@ import pytest
 from gunshot_fastai.core import data_root
 from gunshot_fastai.data import task_frame
 from gunshot_fastai.mixtures import build_mixture, event_metrics
-from gunshot_fastai.testing import gunshot_like, noise, write_clip, run_cli as run
-from gunshot_fastai.train import toy_model
+from gunshot_fastai.test_utils import gunshot_like, noise, write_clip, run_cli as run
+from gunshot_fastai.test_utils import toy_model
 
 @pytest.fixture(scope='module')
 def mixture(tmp_path_factory):
