@@ -4,37 +4,32 @@
 
 # %% ../nbs/22_bench.ipynb #0614b4cb
 from __future__ import annotations
-import json, os, platform, random, re, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, platform, socket, subprocess, sys, tempfile, time, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
-import pandas as pd
 import soundfile as sf
 import librosa
 import torch
 import torchvision
 from fastcore.basics import defaults
 import gunshot_fastai
-from .core import data_root, atomic_write, markdown_table
-from .audio import AUDIO_EXTS, DEFAULT_SR, audio_blocks
+from .core import atomic_write, markdown_table
 from .spectrogram import SpecConfig, log_mel
 from .cache import render
 from .models import TRAIN_SPEC, arch_spec, create_model
 from .cache import with_features
-from .data import task_frame, task_table
+from .data import task_table
 from .block import task_dataloaders
 from .learner import make_learner
-from .predictor import ClipClassifier, ModelError
-from .onnx_export import export_onnx
-from .load import load_model
-from .mixtures import background_bed, event_metrics, mixture_sources, write_mixture
+from .predictor import ClipClassifier
+from .mixtures import mixture_sources, write_mixture
 from .scan import scan_files
-from .listen import listen
 
 # %% auto #0
 __all__ = ['machine', 'bare_render_loop', 'render_benchmark', 'training_throughput', 'runtime_name', 'inference_throughput',
-           'real_training', 'scan_benchmark', 'workers_benchmark', 'install_sizes', 'listen_benchmark', 'alert_sources',
-           'false_alerts_benchmark', 'serve_benchmark', 'benchmarks_markdown', 'run_benchmarks', 'write_benchmarks']
+           'real_training', 'scan_benchmark', 'workers_benchmark', 'install_sizes', 'serve_benchmark',
+           'benchmarks_markdown', 'write_benchmarks']
 
 # %% ../nbs/22_bench.ipynb #7b983119
 def machine() -> dict:
@@ -193,69 +188,6 @@ def install_sizes(runtime_env=None) -> list[dict]:
     return rows
 
 
-# %% ../nbs/22_bench.ipynb #1157b002
-def _live_listen(model_path, path, truth, collar:float=0.5) -> dict:
-    "Alert latency from each inserted shot's first sample, and CPU, of `gunshot-listen --realtime` on the recording `path`."
-    cmd = [str(Path(sys.executable).parent/'gunshot-listen'), '--model', str(model_path), '--input', str(path), '--realtime', '--json']
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode: raise RuntimeError(f"gunshot-listen on {path} failed: {r.stderr[-2000:]}")
-    events = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
-    lat = [min(e['latency'] + e['stream_time'] for e in hits) - onset  # the shot's first event: decided when, since its onset
-           for onset, end in zip(truth.onset, truth.end)
-           for hits in [[e for e in events if onset - collar <= e['stream_time'] <= end + collar]] if hits]
-    pct = lambda q: round(float(np.percentile(lat, q)), 2) if lat else None
-    return {'model': Path(model_path).name, 'audio_s': round(float(sf.info(path).duration)), 'shots': len(truth),
-            'alerted': len(lat), 'events': len(events), 'latency_p50_s': pct(50), 'latency_p95_s': pct(95),
-            'latency_max_s': pct(100), 'cpu_pct_of_one_core': float(re.search(r'CPU ([\d.]+) % of one core', r.stderr).group(1))}
-
-def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., shots:int=45, snrs=(0, 10, 20),
-                     live_snr:float=20, live=None, # the models of `model_paths` to measure live (default: all)
-                     folder=None) -> dict:
-    "For each model: listening's event metrics at each SNR in `snrs`, and its alert latency and CPU at real-time pace at `live_snr`."
-    background, clips = mixture_sources(root, fold)
-    rows, timed = [], []
-    with tempfile.TemporaryDirectory(dir=folder) as d:
-        mixes = {snr: (f, write_mixture(f, background, clips, duration=duration, n_shots=shots, snr_db=snr, min_gap=6., seed=1))
-                 for snr in dict.fromkeys([*snrs, live_snr]) for f in [Path(d)/f'listen_{snr}dB.flac']}
-        for m in model_paths:
-            model = load_model(m)
-            for snr in snrs:
-                f, truth = mixes[snr]
-                events = list(listen(model, audio_blocks(f, model.spec.read_sr, block_s=0.05)))
-                met = event_metrics([{'peak': e['stream_time']} for e in events], truth)
-                rows.append({'model': Path(m).name, 'threshold': round(model.threshold, 4), 'snr_db': snr,
-                             **{k: round(v, 3) if isinstance(v, float) else v for k, v in met.items()}})
-        for m in model_paths if live is None else live: timed.append({**_live_listen(m, *mixes[live_snr]), 'snr_db': live_snr})
-    return {'events': rows, 'live': timed}
-
-# %% ../nbs/22_bench.ipynb #161426ec
-def alert_sources(times, where:pd.DataFrame, kind:dict) -> pd.Series:
-    "How many of the alerts at `times` (s) fell in each kind of clip: `where` says where each clip plays (`background_bed`), `kind` names a path's kind."
-    i = np.searchsorted(where.start.to_numpy(), np.asarray(times, dtype=float), side='right') - 1
-    return pd.Series([kind[where.path.iloc[k]] for k in i], dtype=object).value_counts()
-
-# %% ../nbs/22_bench.ipynb #690e16db
-def false_alerts_benchmark(model_paths, root=None, fold:int=1, minutes:float=60., folder=None) -> list[dict]:
-    "False alerts per hour of each model listening to `minutes` of the other sounds of the detection task's `fold`, and what set most of them off."
-    df = task_frame('detect', root)
-    others = df[(df.fold == fold) & (df.label != 'gunshot')]
-    kind = dict(zip(others.path.astype(str), others.dataset + '/' + others.source))
-    bed, where = background_bed(list(others.path), duration=60.*minutes)
-    distinct = where.drop_duplicates('path').eval('end - start').sum()/60
-    rows = []
-    with tempfile.TemporaryDirectory(dir=folder) as d:
-        f = Path(d)/'others.flac'
-        sf.write(f, bed/max(1., np.abs(bed).max()/0.99), DEFAULT_SR, format='FLAC', subtype='PCM_16')
-        for m in model_paths:
-            model = load_model(m)
-            events = list(listen(model, audio_blocks(f, model.spec.read_sr, block_s=1.)))  # the same windows as 50 ms blocks, scored 8 at a time
-            by = alert_sources([e['stream_time'] for e in events], where, kind)
-            rows.append({'model': Path(m).name, 'threshold': round(model.threshold, 4), 'audio_min': round(minutes, 1),
-                         'distinct_min': round(min(distinct, minutes), 1), 'clips': where.path.nunique(), 'alerts': len(events),
-                         'alerts_per_hour': round(len(events)*60/minutes, 1),
-                         'set_off_most_by': ', '.join([f'{k} {v}' for k, v in by.head(5).items()] + [f'{len(by) - 5} more kinds'][:len(by) > 5])})
-    return rows
-
 # %% ../nbs/22_bench.ipynb #a84e2bc0
 def _multipart(path:Path) -> tuple[bytes, str]:
     body = (b'--gunshotbench\r\nContent-Disposition: form-data; name="file"; filename="' + path.name.encode() +
@@ -322,44 +254,6 @@ def benchmarks_markdown(results:dict, command:str) -> str:
     if 'serve' in results:
         parts.append("## Serving `POST /predict` over loopback\n\n" + markdown_table([results['serve']]))
     return '\n\n'.join(parts) + '\n'
-
-def _with_onnx(model_path, folder) -> list:
-    "`model_path`, and its ONNX export in `folder` if it is a learner that exports."
-    if runtime_name(load_model(model_path)) != 'pytorch': return [model_path]
-    try: return [model_path, export_onnx(model_path, Path(folder)/f'{Path(model_path).stem}.onnx')]
-    except ModelError as e: print(f"no ONNX rows: {e}", flush=True); return [model_path]  # a two-stage model
-
-def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan_minutes=(10, 60),
-                   requests:int=100, runtime_env=None,
-                   listen_model=None # a second detector to listen with beside `model_path` (before/after in one run)
-                  ) -> dict:
-    "Every benchmark on real clips from `root`: those needing a model when `model_path` is given (and its ONNX export), the install sizes."
-    root = Path(root or data_root())
-    paths = random.Random(0).sample(sorted(p for p in root.rglob('*') if p.suffix.lower() in AUDIO_EXTS), clips)
-    res = {'machine': machine(), 'date': time.strftime('%Y-%m-%d %H:%M %Z')}
-    print('rendering...', flush=True); res['render'] = render_benchmark(paths, rounds=rounds)
-    print('training steps...', flush=True); res['training'] = training_throughput()
-    print('real training...', flush=True); res['real_training'] = real_training(root=root)
-    if model_path:
-        model = load_model(model_path)
-        fold = model.meta.get('valid_fold', 1)
-        res['model'] = f"{Path(model_path).name}: {model.meta.get('task')}, {model.meta.get('arch')}, weights {model.meta.get('weights')}"
-        with tempfile.TemporaryDirectory() as d:
-            models = _with_onnx(model_path, d)
-            print('inference...', flush=True)
-            res['inference'] = [inference_throughput(load_model(m), paths[:50]) for m in models]
-            for r in res['inference']: r['windows_vs_pytorch'] = round(r['batched_windows_per_s']/res['inference'][0]['batched_windows_per_s'], 2)
-            print('scanning...', flush=True); res['scan'] = scan_benchmark(models, scan_minutes, root, fold)
-            print('scanning with workers...', flush=True)
-            res['scan_workers'] = [r for m in models for r in workers_benchmark(m, root=root, fold=fold)]
-            extra = _with_onnx(listen_model, d) if listen_model else []  # live: the main model's last runtime, and these
-            print('listening (5 minutes of audio at real-time pace per model measured live)...', flush=True)
-            res['listen'] = listen_benchmark(models + extra, root, fold, live=models[-1:] + extra if extra else None)
-            print('false alerts (an hour of other sounds per network)...', flush=True)
-            res['false_alerts'] = false_alerts_benchmark(models[-1:] + extra[-1:], root, fold)
-        print('serving...', flush=True); res['serve'] = serve_benchmark(model_path, paths[0], requests)
-    print('install sizes...', flush=True); res['install'] = install_sizes(runtime_env)
-    return res
 
 # %% ../nbs/22_bench.ipynb #457aaf67
 def write_benchmarks(res:dict, out, command:str) -> Path:

@@ -265,16 +265,6 @@ def gunshot_scan(
     return 1 if failed else 0
 
 # %% ../nbs/23_cli.ipynb #1157e002
-@contextmanager
-def _sigterm_interrupts():
-    "Within the block, SIGTERM stops the main thread the way Ctrl-C does (a KeyboardInterrupt)."
-    import signal, threading
-    if threading.current_thread() is not threading.main_thread(): yield; return  # only the main thread may set handlers
-    def stop(signum, frame): raise KeyboardInterrupt
-    previous = signal.signal(signal.SIGTERM, stop)
-    try: yield
-    finally: signal.signal(signal.SIGTERM, previous)
-
 @call_parse
 @command('gunshot-listen')
 def gunshot_listen(
@@ -296,48 +286,31 @@ def gunshot_listen(
     if input is not None and device is not None: raise UsageError("give --input or --device, not both")
     if realtime and input in (None, '-'): raise UsageError("--realtime paces a file given with --input FILE (a microphone or a pipe is live already)")
     if raw_rate is not None and input != '-': raise UsageError("--raw-rate describes standard input (--input -)")
-    import time
-    from gunshot_fastai.audio import AudioError, audio_blocks, check_audio
+    from gunshot_fastai.audio import AudioError
     from gunshot_fastai.alerts import Webhook
-    from gunshot_fastai.listen import Listener, device_blocks, paced, sound_devices, stream_blocks
+    from gunshot_fastai.listen import Listener, open_input, run_listener
     m = _load(model, threads=1)  # one window per hop: more threads would only spin between windows
     listener = Listener(m, threshold, window, hop, realtime=realtime or input is None)  # checks the model is a detector
-    sr = m.spec.read_sr
-    if input is None: blocks = device_blocks(device, sr, sd=sound_devices())
-    elif input == '-': blocks = stream_blocks(sys.stdin.fileno(), sr, raw_rate=raw_rate)
-    else:
-        try: check_audio(input)
-        except AudioError as e: raise UsageError(str(e)) from None
-        blocks = audio_blocks(input, sr, block_s=0.05)
-        if realtime: blocks = paced(blocks, sr)
+    try: blocks, source = open_input(m.spec.read_sr, input, device, realtime, raw_rate)
+    except AudioError as e: raise UsageError(str(e)) from None
     hook = Webhook(webhook, outbox) if webhook else None
     def report(e):
         if json: print(dumps(e), flush=True)
         else: print(f"{e['time']}  {e['label']} at {e['stream_time']:.2f} s, p={e['probability']:.3f}" +
                     (f", {e['latency']:.2f} s after it started" if 'latency' in e else ''), flush=True)
         if hook: hook.send(e)
-    source = 'the default microphone' if input is None and device is None else f"device {device}" if input is None else \
-             'standard input' if input == '-' else f"{input}{' at real-time pace' if realtime else ''}"
     print(f"gunshot-listen: listening to {source} for {listener.target!r} at p >= {listener.threshold:.3f}; Ctrl-C stops",
           file=sys.stderr, flush=True)
-    events, status, how = 0, 0, 'the input ended'
-    wall, cpu = time.perf_counter(), time.process_time()
     try:
-        with _sigterm_interrupts():
-            for block in blocks:
-                for e in listener.push(block): report(e); events += 1
-            for e in listener.finish(): report(e); events += 1
-    except KeyboardInterrupt: how = 'stopped by a signal'
-    except AudioError as e: how, status = f"the stream broke off: {e}", 1
+        r = run_listener(listener, blocks, report)
+        print(f"gunshot-listen: {r['how']}; heard {r['heard_s']:.1f} s of audio in {r['wall_s']:.1f} s, {r['events']} event(s); "
+              f"CPU {r['cpu_pct_of_one_core']:.1f} % of one core", file=sys.stderr, flush=True)
     finally:
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        print(f"gunshot-listen: {how}; heard {listener.seconds:.1f} s of audio in {wall:.1f} s, {events} event(s); "
-              f"CPU {100*cpu/max(wall, 1e-9):.1f} % of one core", file=sys.stderr, flush=True)
         if hook:
             c = hook.close()
             print(f"gunshot-listen: webhook delivered {c['delivered']}, {c['outbox']} appended to {c['outbox_path']}" +
                   (f" (last problem: {c['last_problem']})" if c['outbox'] else ''), file=sys.stderr, flush=True)
-    return status
+    return r['status']
 
 # %% ../nbs/23_cli.ipynb #b4b1e1da
 @call_parse
@@ -393,7 +366,8 @@ def gunshot_evaluate(
     if not 0 <= max_fnr < 1: raise UsageError(f"--max-fnr must be in [0, 1), got {max_fnr}")
     changes = _conditions(conditions) if conditions else None
     import json
-    from gunshot_fastai.evaluate import METHODS, cross_validate, write_cv, evaluate_model
+    from gunshot_fastai.evaluate import evaluate_model
+    from gunshot_fastai.crossval import METHODS, cross_validate, write_cv
     if folds:
         if task is None: raise UsageError("--folds needs --task")
         chosen = [m for m in methods.split(',') if m]
@@ -470,7 +444,8 @@ def gunshot_bench(
     for m in (model, listen_model):
         if m: _load(m)
     if runtime_env and not (Path(runtime_env)/'bin'/'python').exists(): raise UsageError(f"--runtime-env {runtime_env}: no bin/python there")
-    from gunshot_fastai.bench import run_benchmarks, write_benchmarks
+    from gunshot_fastai.bench import write_benchmarks
+    from gunshot_fastai.run_bench import run_benchmarks
     res = run_benchmarks(model, data, clips, rounds, requests=requests, runtime_env=runtime_env, listen_model=listen_model)
     print(write_benchmarks(res, out, _command_line('gunshot-bench')).read_text())
     return 0

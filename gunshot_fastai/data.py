@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_data.ipynb #5fc121b0
 from __future__ import annotations
-import re, shutil, tempfile, urllib.error
+import hashlib, re, shutil, tempfile, urllib.error
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ from .audio import AUDIO_EXTS
 __all__ = ['ESC50_URL', 'SOURCE_FOLDS', 'AMBIENT_ESC50', 'DatasetMissing', 'ensure_esc50', 'esc50_meta', 'present',
            'gunshot_manifest', 'folder_clips', 'group_folds', 'blocked_folds', 'random_folds', 'check_no_leak',
            'class_gaps', 'check_trainable', 'task_frame', 'background_clips', 'quick_subset', 'task_table',
-           'category_guns']
+           'category_guns', 'manifest_hash']
 
 # %% ../nbs/05_data.ipynb #50e74849
 ESC50_URL = 'https://github.com/karoldvl/ESC-50/archive/master.zip'
@@ -195,3 +195,9 @@ def category_guns(root=None) -> dict[str, list[str]]:
     "The guns of each firearm category in the gun data."
     df = task_frame('gun', root)
     return {c: sorted(g.label.unique()) for c, g in df.groupby('category')}
+
+# %% ../nbs/05_data.ipynb #77db2915
+def manifest_hash(df:pd.DataFrame) -> str:
+    "SHA-1 of a task table's paths, labels and folds, order-independent."
+    rows = sorted(f"{p}|{l}|{f}" for p, l, f in zip(df.path.map(str), df.label, df.fold))
+    return hashlib.sha1('\n'.join(rows).encode()).hexdigest()

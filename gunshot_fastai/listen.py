@@ -4,19 +4,20 @@
 
 # %% ../nbs/16a_listen.ipynb #a16a0004
 from __future__ import annotations
-import os, queue, time
+import os, queue, signal, threading, time
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 import numpy as np
 import soundfile as sf
 from .core import UsageError
-from .audio import DEFAULT_SR, SILENCE_PEAK, AudioError, _reason, mono_blocks, normalise, onsets
+from .audio import DEFAULT_SR, SILENCE_PEAK, AudioError, _reason, audio_blocks, check_audio, mono_blocks, normalise, onsets
 from .predictor import ClipClassifier
 from .scan import Windower, detection_class, window_features
 
 # %% auto #0
 __all__ = ['RECENT_S', 'paced', 'stream_blocks', 'sound_devices', 'input_device', 'device_blocks', 'event_onset', 'Listener',
-           'listen']
+           'listen', 'open_input', 'sigterm_interrupts', 'run_listener']
 
 # %% ../nbs/16a_listen.ipynb #a16a0007
 def paced(blocks:Iterable[np.ndarray], sr:int) -> Iterator[np.ndarray]:
@@ -178,3 +179,43 @@ def listen(model:ClipClassifier, blocks:Iterable[np.ndarray], **kwargs) -> Itera
     listener = Listener(model, **kwargs)
     for block in blocks: yield from listener.push(block)
     yield from listener.finish()
+
+# %% ../nbs/16a_listen.ipynb #471c160e
+def open_input(sr:int, # the model's reading rate
+               input:str=None, # an audio file, '-' for standard input, or None for a microphone
+               device=None, # the microphone (`device_blocks`)
+               realtime:bool=False, # play a file at real-time pace
+               raw_rate:int=None # standard input is raw 16-bit PCM at this rate (`stream_blocks`)
+              ) -> tuple[Iterator[np.ndarray], str]:
+    "The blocks to listen to, and what they come from in words."
+    if input is None: return device_blocks(device, sr, sd=sound_devices()), 'the default microphone' if device is None else f'device {device}'
+    if input == '-': return stream_blocks(0, sr, raw_rate=raw_rate), 'standard input'
+    check_audio(input)
+    blocks = audio_blocks(input, sr, block_s=0.05)
+    return (paced(blocks, sr), f'{input} at real-time pace') if realtime else (blocks, input)
+
+# %% ../nbs/16a_listen.ipynb #1ec47e83
+@contextmanager
+def sigterm_interrupts():
+    "Within the block, SIGTERM stops the main thread as Ctrl-C does (a `KeyboardInterrupt`)."
+    if threading.current_thread() is not threading.main_thread(): yield; return  # only the main thread may set handlers
+    def stop(signum, frame): raise KeyboardInterrupt
+    previous = signal.signal(signal.SIGTERM, stop)
+    try: yield
+    finally: signal.signal(signal.SIGTERM, previous)
+
+# %% ../nbs/16a_listen.ipynb #c0c25985
+def run_listener(listener:Listener, blocks:Iterable[np.ndarray], on_event:Callable[[dict], None]) -> dict:
+    "Push `blocks` through `listener`, `on_event` for each event, until the input ends or a signal stops it; how it ended, and its cost."
+    events, status, how = 0, 0, 'the input ended'
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        with sigterm_interrupts():
+            for block in blocks:
+                for e in listener.push(block): on_event(e); events += 1
+            for e in listener.finish(): on_event(e); events += 1
+    except KeyboardInterrupt: how = 'stopped by a signal'
+    except AudioError as e: how, status = f"the stream broke off: {e}", 1
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return {'how': how, 'status': status, 'events': events, 'heard_s': listener.seconds, 'wall_s': wall,
+            'cpu_pct_of_one_core': 100*cpu/max(wall, 1e-9)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import pandas as pd
+from .crossval import METHODS
 
 # %% auto #0
 __all__ = ['MOVED', 'METHOD_NAMES', 'current_command', 'results_table', 'per_source_table', 'source_table', 'conditions_table']
@@ -20,13 +21,8 @@ def current_command(command:str) -> str:
     return command
 
 # %% ../nbs/21_results.ipynb #dbc16920
-METHOD_NAMES = {'mfcc_lr': 'MFCC stats + logistic regression', 'small_cnn': 'small CNN (4 conv blocks, scratch)',
-                'resnet18': 'ResNet-18, scratch', 'resnet18_audio': 'ResNet-18, audio-pretrained (distilled), fine-tuned',
-                'mn04_probe': 'mn04 AudioSet frozen embedding + logistic regression',
-                'mn04_probe_outputs': 'mn04 AudioSet frozen embedding and its 527 class outputs + logistic regression', 'mn04': 'mn04 AudioSet, fine-tuned',
-                'mn04_as_recorded': 'mn04 AudioSet, fine-tuned on clips as recorded (before 06a_augment)',
-                'mn04_zeroshot': 'mn04 AudioSet, zero-shot (gun classes)', 'hierarchy': 'two-stage (category → gun)',
-                'hierarchy_mn04': 'two-stage (category → gun), mn04 AudioSet fine-tuned'}
+METHOD_NAMES = {**{name: m.title for name, m in METHODS.items()},  # the cross-validation methods' own names, and other reports'
+                'hierarchy': 'two-stage (category → gun)', 'hierarchy_mn04': 'two-stage (category → gun), mn04 AudioSet fine-tuned'}
 
 def _reports(folder) -> dict:
     "(task, method) → its fold-1 report folder and metrics, its k-fold summary and its commands, from the files under `folder`."

@@ -7,7 +7,7 @@ __all__ = ['gunshot_like', 'tone', 'noise', 'silence', 'write_clip', 'bad_audio_
            'bangs_and_hums', 'toy_model']
 
 # %% ../nbs/97_test_utils.ipynb #c9a1b8c0
-import os, subprocess, sys
+import importlib, os, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from .data import folder_clips
 from .block import task_dataloaders
 from .models import TRAIN_SPEC
 from .learner import make_learner, export_model
+importlib.import_module('fastai.callback.schedule')  # patches `Learner.fit_one_cycle` in, which `toy_model` trains with
 
 # %% ../nbs/97_test_utils.ipynb #4a2d12c8
 def gunshot_like(sr:int=16_000, # sample rate (Hz)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #467d453d
 from __future__ import annotations
-import hashlib, json, os, time
+import json, os, time
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +15,7 @@ import gunshot_fastai
 from .core import MANIFEST, atomic_write, phase, data_root
 from .spectrogram import SpecConfig
 from .cache import with_features, feature_cache
-from .data import task_table, category_guns, background_clips
+from .data import task_table, category_guns, background_clips, manifest_hash
 from .block import task_dataloaders
 from .augment import AugmentWaveform, recording_conditions
 from .models import arch_spec, checkpoint_meta
@@ -24,7 +24,7 @@ from .distributed import distributed, process_group, parameter_digest
 from .schedule import Stage, default_schedule, find_lr, fit_stages
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'task_recipe', 'manifest_hash', 'train_task', 'check_pretraining', 'train_hierarchy']
+__all__ = ['RECIPES', 'Recipe', 'task_recipe', 'train_task', 'check_pretraining', 'train_hierarchy']
 
 # %% ../nbs/08_train.ipynb #617b588d
 @dataclass(frozen=True)
@@ -41,13 +41,6 @@ class Recipe:
 RECIPES = {'detect': Recipe(lrs=(2e-3, 1e-3, 1e-3), conditions={})}  # task -> its recipe, chosen on the ablation below; others: `Recipe()`
 
 def task_recipe(task:str) -> Recipe: return RECIPES.get(task, Recipe())
-
-# %% ../nbs/08_train.ipynb #c6397bbf
-def manifest_hash(df:pd.DataFrame) -> str:
-    "SHA-1 of the training table's paths, labels and folds, order-independent."
-    rows = sorted(f"{p}|{l}|{f}" for p, l, f in zip(df.path.map(str), df.label, df.fold))
-    return hashlib.sha1('\n'.join(rows).encode()).hexdigest()
-
 
 # %% ../nbs/08_train.ipynb #ae8e342a
 def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `table`

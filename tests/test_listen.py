@@ -5,7 +5,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 import soundfile as sf
-from gunshot_fastai.mixtures import build_mixture, event_metrics
+from gunshot_fastai.mixtures import build_mixture
+from gunshot_fastai.metrics import event_metrics
 from gunshot_fastai.test_utils import gunshot_like, noise, write_clip, run_cli as run
 
 @pytest.fixture(scope='module')

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from gunshot_fastai.core import data_root
 from gunshot_fastai.data import task_frame
-from gunshot_fastai.mixtures import build_mixture, event_metrics
+from gunshot_fastai.mixtures import build_mixture
+from gunshot_fastai.metrics import event_metrics
 from gunshot_fastai.test_utils import gunshot_like, noise, write_clip, run_cli as run
 from gunshot_fastai.test_utils import toy_model
 
