@@ -5,8 +5,6 @@
 # %% ../nbs/23_cli.ipynb #c11a0004
 from __future__ import annotations
 import shlex, sys
-from contextlib import contextmanager, redirect_stdout
-from functools import partial
 from json import dumps
 from pathlib import Path
 from typing import Annotated
@@ -200,30 +198,6 @@ def gunshot_predict(
     return 1 if failed else 0
 
 # %% ../nbs/23_cli.ipynb #94ec5930
-def _quarters(path, length:float):
-    "Progress for a log: a line when a quarter, a half, three quarters and all of `length` s are scanned."
-    marks = [0.25, 0.5, 0.75, 1.]
-    def report(done):
-        while marks and done >= marks[0]*length:
-            print(f"{path}: scanned {marks.pop(0):.0%} of {length:.0f} s", file=sys.stderr, flush=True)
-    return report
-
-@contextmanager
-def _progress(path, length:float):
-    "Progress on stderr (stdout stays clean for --json) of a scan of a file over a minute long: a bar on a terminal, else a line per quarter."
-    if length < 60: yield None; return
-    if not sys.stderr.isatty(): yield _quarters(path, length); return
-    import fastprogress.fastprogress as fp
-    saved = fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill  # (`core.bars_only_on_terminal` judged stdout)
-    fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill = partial(print, file=sys.stderr), False, '█'
-    try:
-        with redirect_stdout(sys.stderr): bar = fp.progress_bar(range(round(length)), total=round(length))
-        bar.comment = f'{path}: scanned'
-        bar.update(0)  # starts the clock
-        yield lambda done: bar.update(min(round(done), round(length)))
-        bar.on_iter_end()
-    finally: fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill = saved
-
 @call_parse
 @command('gunshot-scan')
 def gunshot_scan(
@@ -240,18 +214,12 @@ def gunshot_scan(
     "Scan recordings for gunshots; exit 0 if all files were scanned, 1 if some failed, 2 if the model or an option is unusable."
     _positive(window=window, hop=hop, bs=bs, max_duration=max_duration, workers=workers)
     if threshold is not None and not 0 <= threshold <= 1: raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
-    from gunshot_fastai.audio import AudioError, check_audio
-    from gunshot_fastai.scan import detection_class, scan_files, scan_one
+    from gunshot_fastai.scan import detection_class, scan_each, scan_files
     m = _load(model)
     detection_class(m)
     opts = dict(threshold=threshold, window=window, hop=hop, bs=bs, max_duration=max_duration)
-    def one_by_one():  # in this process, with a progress bar for long recordings
-        for path in files:
-            try: length = check_audio(path, max_duration=max_duration).duration
-            except AudioError: length = 0  # scan_one reports the problem
-            with _progress(path, length) as progress: yield scan_one(m, path, progress=progress, **opts)
     failed = 0
-    for r in (one_by_one() if workers == 1 else scan_files(m, files, workers=workers, **opts)):
+    for r in (scan_each(m, files, **opts) if workers == 1 else scan_files(m, files, workers=workers, **opts)):
         path = r['path']
         if 'error' in r:
             failed += 1

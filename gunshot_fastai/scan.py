@@ -4,7 +4,8 @@
 
 # %% ../nbs/16_scan.ipynb #35cb64fe
 from __future__ import annotations
-import os
+import os, sys
+from contextlib import contextmanager, redirect_stdout
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Callable, Iterable, Iterator
@@ -16,7 +17,7 @@ from .load import load_model
 
 # %% auto #0
 __all__ = ['Windower', 'stream_windows', 'window_features', 'window_scores', 'positive_runs', 'detection_class', 'scan_file',
-           'scan_one', 'scan_files']
+           'scan_one', 'scan_files', 'quarter_lines', 'scan_progress', 'scan_each']
 
 # %% ../nbs/16_scan.ipynb #55a75030
 class Windower:
@@ -164,3 +165,43 @@ def scan_files(model, # a loaded detector, or the path of one (`load_model`)
     threads = max(1, (os.cpu_count() or 1)//workers)
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(model_path, threads)) as ex:
         yield from ex.map(partial(_scan_in_worker, **kwargs), paths)
+
+# %% ../nbs/16_scan.ipynb #731be35c
+def quarter_lines(path, length:float) -> Callable[[float], None]:
+    "Progress for a log: a line on stderr when a quarter, a half, three quarters and all of `length` s are scanned."
+    marks = [0.25, 0.5, 0.75, 1.]
+    def report(done):
+        while marks and done >= marks[0]*length:
+            print(f"{path}: scanned {marks.pop(0):.0%} of {length:.0f} s", file=sys.stderr, flush=True)
+    return report
+
+# %% ../nbs/16_scan.ipynb #53a45f15
+@contextmanager
+def scan_progress(path, length:float):
+    "Progress on stderr for a scan of `length` s, if over a minute: a bar on a terminal where fastprogress is installed, else `quarter_lines`."
+    if length < 60: yield None; return
+    try:
+        if not sys.stderr.isatty(): raise ImportError
+        import fastprogress.fastprogress as fp
+    except ImportError:
+        report = quarter_lines(path, length)
+        yield report
+        report(length)  # finished: the last window starts before the recording's end
+        return
+    saved = fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill  # (`core.bars_only_on_terminal` judged stdout)
+    fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill = partial(print, file=sys.stderr), False, '█'
+    try:
+        with redirect_stdout(sys.stderr): bar = fp.progress_bar(range(round(length)), total=round(length))
+        bar.comment = f'{path}: scanned'
+        bar.update(0)  # starts the clock
+        yield lambda done: bar.update(min(round(done), round(length)))
+        bar.on_iter_end()
+    finally: fp.WRITER_FN, fp.NO_BAR, fp.ConsoleProgressBar.fill = saved
+
+# %% ../nbs/16_scan.ipynb #d18269b6
+def scan_each(model:ClipClassifier, paths, max_duration:float=None, **kwargs) -> Iterator[dict]:
+    "`scan_one` of each of `paths` in turn, in this process, with `scan_progress` for long recordings."
+    for path in paths:
+        try: length = check_audio(path, max_duration=max_duration).duration
+        except AudioError: length = 0  # scan_one reports the problem
+        with scan_progress(path, length) as progress: yield scan_one(model, path, max_duration=max_duration, progress=progress, **kwargs)
