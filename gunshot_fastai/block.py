@@ -48,7 +48,7 @@ def AudioBlock(cfg:SpecConfig=SpecConfig(), cache=None, # feature cache root (No
     batch = [IntToFloatTensor(), Normalize.from_stats(*imagenet_stats)] if cfg.image == 'rgb' else []
     return TransformBlock(type_tfms=[*(wave_tfms or []), AudioInput(cfg, folder)], batch_tfms=batch)
 
-# %% ../nbs/06_block.ipynb #0577f576
+# %% ../nbs/06_block.ipynb #ccc152ff
 def _floor(x:torch.Tensor) -> torch.Tensor: return x.amin(dim=(2, 3), keepdim=True)  # each clip's quietest colour
 
 def _band(n:int, size:int, max_width:int, device) -> torch.Tensor:
@@ -68,16 +68,19 @@ class _BandMask(RandTransform):
         m = _band(x.shape[0], x.shape[self.axis], self.max_width, x.device).view(shape)
         return torch.where(m, _floor(x), x)
 
+# %% ../nbs/06_block.ipynb #dcef531c
 class FreqMask(_BandMask):
     "SpecAugment frequency mask: blank up to `max_bins` adjacent mel bins per clip."
     axis, order = 2, 20
     def __init__(self, max_bins:int=16, p:float=1.): super().__init__(max_bins, p)
 
+# %% ../nbs/06_block.ipynb #b8d77f8e
 class TimeMask(_BandMask):
     "SpecAugment time mask: blank up to `max_frames` adjacent frames per clip."
     axis, order = 3, 21
     def __init__(self, max_frames:int=20, p:float=1.): super().__init__(max_frames, p)
 
+# %% ../nbs/06_block.ipynb #81b22422
 class TimeShift(RandTransform):
     "Shift each clip by up to `max_frames` frames either way, padding with its quietest colour."
     split_idx, order = 0, 19
@@ -90,12 +93,14 @@ class TimeShift(RandTransform):
         moved = x.gather(3, src.clamp(0, w - 1)[:, None, None, :].expand_as(x))
         return torch.where(inside, moved, _floor(x))
 
+# %% ../nbs/06_block.ipynb #80ee840f
 class AddNoise(RandTransform):
     "Add Gaussian noise of standard deviation `std` (on the scale where the level range spans 0 to 1)."
     split_idx, order = 0, 22
     def __init__(self, std:float=0.02, p:float=1.): super().__init__(p=p); self.std = std
     def encodes(self, x:TensorImage): return x + self.std*torch.randn_like(x)
 
+# %% ../nbs/06_block.ipynb #543a96b6
 def audio_augmentations(strength:float=1.) -> list:
     "The training augmentations, scaled by `strength` (0 turns them off)."
     if strength <= 0: return []

@@ -74,7 +74,7 @@ def event_metrics(events:list[dict], truth:pd.DataFrame, collar:float=0.5) -> di
             'f1': float(2*precision*recall/(precision + recall)) if precision + recall else 0.,
             'median_onset_error_s': float(np.median(errors)) if errors else None}
 
-# %% ../nbs/18_metrics.ipynb #25bb6ab5
+# %% ../nbs/18_metrics.ipynb #ad994789
 def _save_fig(fig, path:Path):
     with atomic_write(path) as f: fig.savefig(f, format='png', dpi=90, bbox_inches='tight')
     plt.close(fig)
@@ -83,6 +83,17 @@ def save_csv(df:pd.DataFrame, path:Path, **kw):
     "Write `df` as CSV to `path`, atomically (`kw` go to `DataFrame.to_csv`)."
     with atomic_write(path) as f: f.write(df.to_csv(**kw).encode())
 
+# %% ../nbs/18_metrics.ipynb #3d722a8c
+def per_source(preds:pd.DataFrame, threshold:float=0.5, target:str='gunshot') -> pd.DataFrame:
+    "Per dataset, source label (when known) and true label: clips, how many were called gunshots at `threshold`, and the miss or false-alarm rate."
+    called = preds[f'p_{target}'] >= threshold
+    g = preds.assign(called=called).groupby([c for c in ('dataset', 'source', 'label') if c in preds])
+    out = g.agg(clips=('called', 'size'), called_gunshot=('called', 'sum')).reset_index()
+    out['error_rate'] = np.where(out.label == target, 1 - out.called_gunshot/out.clips, out.called_gunshot/out.clips)
+    out['error'] = np.where(out.label == target, 'missed (FNR)', 'false alarm (FPR)')
+    return out
+
+# %% ../nbs/18_metrics.ipynb #5c665b9d
 def _confusion_plot(metrics:dict, path:Path, title:str):
     classes = metrics['classes']
     fig, ax = plt.subplots(figsize=(1.2 + 0.6*len(classes), 1 + 0.6*len(classes)))
@@ -90,6 +101,13 @@ def _confusion_plot(metrics:dict, path:Path, title:str):
     ax.set_title(f"{title} accuracy {metrics['accuracy']:.3f}", fontsize=9)
     _save_fig(fig, path)
 
+def _roc_pr_plot(y, p, d:dict):
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 4))
+    fpr, tpr, _ = roc_curve(y, p); a.plot(fpr, tpr); a.set(xlabel='false-positive rate', ylabel='true-positive rate', title=f"ROC (AUC {d['roc_auc']:.4f})")
+    prec, rec, _ = precision_recall_curve(y, p); b.plot(rec, prec); b.set(xlabel='recall', ylabel='precision', title=f"PR (AP {d['pr_auc']:.4f})")
+    return fig
+
+# %% ../nbs/18_metrics.ipynb #901298d0
 def _stage_metrics(preds:pd.DataFrame, out:Path, title:str) -> dict:
     "Category accuracy, gun accuracy where the category is right, and (two stages) each stage 2's accuracy given the true category."
     cats = sorted(preds.category.unique())
@@ -107,21 +125,7 @@ def _stage_metrics(preds:pd.DataFrame, out:Path, title:str) -> dict:
             _confusion_plot(stages[f'model_in_{c}'], out/f'confusion_{c}.png', f'{title} stage 2 ({c})')
     return stages
 
-def per_source(preds:pd.DataFrame, threshold:float=0.5, target:str='gunshot') -> pd.DataFrame:
-    "Per dataset, source label (when known) and true label: clips, how many were called gunshots at `threshold`, and the miss or false-alarm rate."
-    called = preds[f'p_{target}'] >= threshold
-    g = preds.assign(called=called).groupby([c for c in ('dataset', 'source', 'label') if c in preds])
-    out = g.agg(clips=('called', 'size'), called_gunshot=('called', 'sum')).reset_index()
-    out['error_rate'] = np.where(out.label == target, 1 - out.called_gunshot/out.clips, out.called_gunshot/out.clips)
-    out['error'] = np.where(out.label == target, 'missed (FNR)', 'false alarm (FPR)')
-    return out
-
-def _roc_pr_plot(y, p, d:dict):
-    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 4))
-    fpr, tpr, _ = roc_curve(y, p); a.plot(fpr, tpr); a.set(xlabel='false-positive rate', ylabel='true-positive rate', title=f"ROC (AUC {d['roc_auc']:.4f})")
-    prec, rec, _ = precision_recall_curve(y, p); b.plot(rec, prec); b.set(xlabel='recall', ylabel='precision', title=f"PR (AP {d['pr_auc']:.4f})")
-    return fig
-
+# %% ../nbs/18_metrics.ipynb #ff9c4801
 def evaluate_predictions(preds:pd.DataFrame, # a `prediction_table` (with `dataset` for the per-source breakdown)
                          classes:list, # the classes, in the order of the probability columns
                          out, # the report folder
