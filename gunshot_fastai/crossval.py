@@ -151,7 +151,7 @@ def cross_validate(task:str, # one of `core.TASKS`
                 m = json.loads((folder/'metrics.json').read_text())
                 rows.append(fold_row(name, fold, m, m.get('seconds'))); continue
             t0, method = time.perf_counter(), METHODS[name]
-            preds, interp, made = method.score(run, fold, folder, epochs or method.epochs)
+            preds, interp, made = method.score(run, fold, folder, run.epochs or method.epochs)
             m = evaluate_predictions(preds, run.classes, folder, title=f'{task} {name} fold {fold}', interp=interp)
             seconds = round(time.perf_counter() - t0, 1)
             with atomic_write(folder/'metrics.json') as f: f.write(json.dumps({**m, **made, 'seconds': seconds}, indent=1).encode())
