@@ -35,10 +35,14 @@ def readme(nb_path:Path) -> str:
     return '\n\n'.join(parts) + '\n'
 
 def execute(nb_path:Path):
-    "Run the notebook in place, keeping its outputs, then clean it as nbdev-clean would."
+    "Run the notebook in place, keeping its outputs but not its warnings (they name this machine's paths), then clean it as nbdev-clean would."
     from execnb.shell import CaptureShell
     from nbdev.clean import nbdev_clean
     CaptureShell().execute(nb_path, nb_path, exc_stop=True)
+    nb = json.loads(nb_path.read_text())
+    for cell in nb['cells']:
+        if 'outputs' in cell: cell['outputs'] = [o for o in cell['outputs'] if o.get('name') != 'stderr']
+    nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
     nbdev_clean(str(nb_path))
 
 if __name__ == '__main__':
