@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # (Re)create the environment when it is missing or pyproject.toml's content changed.
 $(STAMP):
 	@test -x $(BIN)/python || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet -e ".[train,dev]"
+	$(BIN)/pip install --quiet -e ".[train,dev,scale]"
 	@# librosa's numba code, compiled once before tests start processes in parallel (numba/numba#10128; see 02_audio)
 	$(BIN)/python -c "from gunshot_fastai.audio import compile_librosa; compile_librosa()"
 	@rm -f $(VENV)/.installed-*; touch $(STAMP)

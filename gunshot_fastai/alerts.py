@@ -7,7 +7,6 @@ from __future__ import annotations
 import json, os, queue, threading, urllib.error, urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
-from .core import UsageError
 
 # %% auto #0
 __all__ = ['Webhook']
@@ -23,7 +22,7 @@ class Webhook:
                  max_pending:int=10_000 # events queued at most; beyond, they go straight to the outbox
                 ):
         u = urlparse(url)
-        if u.scheme not in ('http', 'https') or not u.netloc: raise UsageError(f"webhook URL must be http(s)://HOST[:PORT]/..., not {url!r}")
+        if u.scheme not in ('http', 'https') or not u.netloc: raise ValueError(f"webhook URL must be http(s)://HOST[:PORT]/..., not {url!r}")
         self.url, self.outbox, self.attempts, self.backoff, self.timeout = url, Path(outbox), attempts, backoff, timeout
         self.max_pending, self.pending, self.closing = max_pending, queue.Queue(), threading.Event()
         self.delivered, self.kept, self.last_problem = 0, 0, None

@@ -16,7 +16,8 @@ from .cache import one_thread_per_worker
 from .block import task_dataloaders
 from .models import TRAIN_SPEC
 from .learner import make_learner, linear_probe
-from .metrics import prediction_table, learner_predictions
+from .metrics import prediction_table
+from .learner import learner_predictions
 from .cache import with_features
 from .pretrain import audioset_outputs
 

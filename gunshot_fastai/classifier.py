@@ -11,9 +11,9 @@ import torch
 from fastai.learner import Learner, load_learner
 from .spectrogram import SpecConfig
 from .cache import cache_folder
-from .block import AudioInput, audio_input
+from .block import AudioInput, audio_input, use_cache
 from .predictor import ClipClassifier, ModelError, check_description
-from .learner import export_model
+from .learner import export_model, learner_predictions
 
 # %% auto #0
 __all__ = ['AudioModel']
@@ -60,6 +60,11 @@ class AudioModel(ClipClassifier):
         "Class probabilities (batch × classes) of a batch of features: the learner's representation, validation transforms and network."
         x = self.learn.dls.valid.after_batch(self.input.encode(features))  # e.g. to float and normalise; no augmentation
         with self._forward, torch.inference_mode(): return self.learn.loss_func.activation(self.learn.model(x)).numpy()
+
+    def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, object]:
+        "Probabilities of `df`'s clips (with their labels) from one pass of the learner, and fastai's interpretation of them (top losses)."
+        with use_cache(self.learn.dls, cache): probs, interp = learner_predictions(self.learn, self.learn.dls.test_dl(df, with_labels=True))
+        return probs, {}, interp
 
     def store_meta(self, meta:dict):
         "Export the learner again to its file with `meta` as its description (atomically: `learner.export_model`)."

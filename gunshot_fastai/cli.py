@@ -9,7 +9,7 @@ from json import dumps
 from pathlib import Path
 from typing import Annotated
 from fastcore.script import call_parse
-from .core import ARCHS, TASKS, UsageError, command
+from .core import ARCHS, TASKS, UsageError, check_choice, command
 
 # %% auto #0
 __all__ = ['TRUST', 'gunshot_render', 'gunshot_train', 'gunshot_export', 'gunshot_pretrain', 'gunshot_predict', 'gunshot_scan',
@@ -201,35 +201,48 @@ def gunshot_predict(
 @call_parse
 @command('gunshot-scan')
 def gunshot_scan(
-    *files:Annotated[str, "audio recordings to scan", {'nargs': '+'}],
-    model:Annotated[str, f"an exported detector (.pkl); {TRUST}", {'required': True}]=None,
+    *files:Annotated[str, "audio recordings (with --out or --engine dask, folders of them too, searched recursively)", {'nargs': '+'}],
+    model:Annotated[str, f"an exported detector (.pkl, or .onnx); {TRUST}", {'required': True}]=None,
     threshold:float=None, # minimum gunshot probability (default: the model's stored threshold, else 0.5)
     window:float=None, # window length in seconds (default: the model's clip length)
     hop:float=None, # seconds between windows (default: a quarter window)
     json:bool=False, # one JSON object per event
     bs:int=64, # windows scored per batch
     max_duration:float=86400., # refuse recordings longer than this (s)
-    workers:int=1, # recordings scanned at once, each in its own process sharing the cores (output stays in the order given; no progress bars)
+    workers:int=1, # recordings scanned at once, each in its own process sharing the cores (no progress bars)
+    engine:str='processes', # processes (this machine), or dask: a LocalCluster of --workers processes, or the cluster at --scheduler
+    scheduler:str=None, # a running Dask scheduler, tcp://HOST:8786 (its workers must see the files and the model at the same paths)
+    out:str=None, # a folder for the detections table (Parquet): a second run into it skips the files it holds
 ):
     "Scan recordings for gunshots; exit 0 if all files were scanned, 1 if some failed, 2 if the model or an option is unusable."
     _positive(window=window, hop=hop, bs=bs, max_duration=max_duration, workers=workers)
     if threshold is not None and not 0 <= threshold <= 1: raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
+    check_choice('--engine', engine, ('processes', 'dask'))
+    if scheduler and engine != 'dask': raise UsageError("--scheduler needs --engine dask")
+    opts, failed = dict(threshold=threshold, window=window, hop=hop, bs=bs, max_duration=max_duration), 0
+    def report(r):
+        nonlocal failed
+        if r.get('error'):
+            failed += 1
+            print(dumps({'path': r['path'], 'error': r['error']}) if json else f"{r['path']}: ERROR {r['error']}", flush=True)
+            return
+        for e in r['events']:
+            if json: print(dumps(e), flush=True)
+            else: print(f"{r['path']}: {e['label']} at {e['peak']:.2f} s ({e['start']:.2f}-{e['end']:.2f} s), p={e['probability']:.3f}", flush=True)
+        if not json: print(f"{r['path']}: {len(r['events'])} event(s)", flush=True)
+    if out or engine == 'dask':  # an archive: results as files finish, optionally into a resumable table
+        try: from gunshot_fastai.archive import scan_archive
+        except ImportError as e: raise UsageError(f"--out and --engine dask need the scale extra: pip install 'gunshot_fastai[scale]' ({e})") from None
+        try: s = scan_archive(model, files, out, engine=engine, workers=workers, scheduler=scheduler, on_record=report, **opts)
+        except ValueError as e: raise UsageError(str(e)) from None
+        print(f"gunshot-scan: {s['files']} file(s) scanned ({s['skipped']} already in {out}), {s['audio_hours']:.2f} h of audio, "
+              f"{s['events']} event(s), {s['errors']} error(s) in {s['wall_s']:.0f} s: {s['audio_h_per_h_per_worker']:.0f} h of audio "
+              f"per hour per worker ({s['workers']})", file=sys.stderr, flush=True)
+        return 1 if failed else 0
     from gunshot_fastai.scan import detection_class, scan_each, scan_files
     m = _load(model)
     detection_class(m)
-    opts = dict(threshold=threshold, window=window, hop=hop, bs=bs, max_duration=max_duration)
-    failed = 0
-    for r in (scan_each(m, files, **opts) if workers == 1 else scan_files(m, files, workers=workers, **opts)):
-        path = r['path']
-        if 'error' in r:
-            failed += 1
-            print(dumps(r) if json else f"{path}: ERROR {r['error']}", flush=True)
-            continue
-        for e in r['events']:
-            if json: print(dumps(e), flush=True)
-            else: print(f"{path}: {e['label']} at {e['peak']:.2f} s ({e['start']:.2f}-{e['end']:.2f} s), "
-                        f"p={e['probability']:.3f}", flush=True)
-        if not json: print(f"{path}: {len(r['events'])} event(s)", flush=True)
+    for r in (scan_each(m, files, **opts) if workers == 1 else scan_files(m, files, workers=workers, **opts)): report(r)
     return 1 if failed else 0
 
 # %% ../nbs/23_cli.ipynb #1157e002
@@ -256,12 +269,13 @@ def gunshot_listen(
     if raw_rate is not None and input != '-': raise UsageError("--raw-rate describes standard input (--input -)")
     from gunshot_fastai.audio import AudioError
     from gunshot_fastai.alerts import Webhook
-    from gunshot_fastai.listen import Listener, open_input, run_listener
+    from gunshot_fastai.listen import Listener, NoMicrophone, open_input, run_listener
     m = _load(model, threads=1)  # one window per hop: more threads would only spin between windows
     listener = Listener(m, threshold, window, hop, realtime=realtime or input is None)  # checks the model is a detector
     try: blocks, source = open_input(m.spec.read_sr, input, device, realtime, raw_rate)
-    except AudioError as e: raise UsageError(str(e)) from None
-    hook = Webhook(webhook, outbox) if webhook else None
+    except (AudioError, NoMicrophone) as e: raise UsageError(str(e)) from None
+    try: hook = Webhook(webhook, outbox) if webhook else None
+    except ValueError as e: raise UsageError(f"--webhook: {e}") from None
     def report(e):
         if json: print(dumps(e), flush=True)
         else: print(f"{e['time']}  {e['label']} at {e['stream_time']:.2f} s, p={e['probability']:.3f}" +
@@ -317,7 +331,7 @@ def gunshot_evaluate(
     model:Annotated[str, f"an exported model to score on its validation fold; {TRUST}"]=None,
     task:Annotated[str, "the task (default: the model's)", {'choices': TASKS}]=None,
     data:str=None, # data root (default: $GUNSHOT_DATA, ../shared/data beside the checkout, or data/)
-    folds:int=None, # cross-validate on folds 1..FOLDS instead of scoring one model
+    folds:str=None, # cross-validate instead of scoring one model: on folds 1..N (a number), or on those listed (2,3: say, one process each)
     methods:str='mfcc_lr,small_cnn,resnet18', # methods to cross-validate, comma-separated
     epochs:int=None, # epochs per fold for the trained methods (default: each method's own)
     bs:int=32, # batch size for the trained methods
@@ -329,7 +343,7 @@ def gunshot_evaluate(
     conditions:Annotated[str, "with --model: also score the fold under changed recording conditions (20c_conditions): all of them, or those named (comma-separated)", {'nargs': '?', 'const': 'all'}]=None,
 ):
     "Evaluate an exported model on its validation fold, or cross-validate methods on a task."
-    _positive(folds=folds, epochs=epochs, bs=bs, duration=duration)
+    _positive(epochs=epochs, bs=bs, duration=duration)
     mn04_spec = _spec('mn04', duration, pre_roll)
     if not 0 <= max_fnr < 1: raise UsageError(f"--max-fnr must be in [0, 1), got {max_fnr}")
     changes = _conditions(conditions) if conditions else None
@@ -341,7 +355,7 @@ def gunshot_evaluate(
         chosen = [m for m in methods.split(',') if m]
         unknown = [m for m in chosen if m not in METHODS]
         if unknown or not chosen: raise UsageError(f"--methods: unknown method {(unknown or [methods])[0]!r}; choose from {', '.join(METHODS)}")
-        cv = cross_validate(task, out, chosen, range(1, folds + 1), data, split, epochs, bs, mn04_spec=mn04_spec)
+        cv = cross_validate(task, out, chosen, _fold_list(folds), data, split, epochs, bs, mn04_spec=mn04_spec)
         print(write_cv(cv, out, task, _command_line('gunshot-evaluate'), split).to_string())
         return 0
     if model is None: raise UsageError("give --model, or --task with --folds")
@@ -360,6 +374,15 @@ def gunshot_evaluate(
         print(report.to_string(index=False, float_format=lambda v: f'{v:.4f}'))
         print(f"wrote {write_conditions(report, out, model, _command_line('gunshot-evaluate'))}")
     return 0
+
+# %% ../nbs/23_cli.ipynb #a34c843c
+def _fold_list(folds) -> list[int]:
+    "The folds `--folds` names: 1..N for a number N, or the comma-separated folds given; `UsageError` for anything else."
+    folds = str(folds)
+    try: ks = [int(k) for k in folds.split(',') if k.strip()] if ',' in folds else list(range(1, int(folds) + 1))
+    except ValueError: ks = []
+    if not ks or min(ks) < 1: raise UsageError(f"--folds must be a positive number of folds or a list of folds (2,3), got {folds!r}")
+    return ks
 
 # %% ../nbs/23_cli.ipynb #42bea465
 @call_parse

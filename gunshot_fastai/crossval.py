@@ -86,7 +86,7 @@ def small_cnn_scores(run:CVRun, fold:int, folder:Path, epochs:int=30) -> tuple:
 
 # %% ../nbs/20d_crossval.ipynb #d865a5de
 def network_scores(run:CVRun, fold:int, folder:Path, epochs:int=30, arch:str='resnet18', weights:str='none',
-                   conditions:bool=None # train under other recording conditions (default: the task's recipe)
+                   conditions:bool|dict=None # train under other recording conditions: True, False, `recording_conditions` options (default: the task's recipe)
                   ) -> tuple:
     "A network of `arch` from `weights`, trained by `train_task` on the other folds and scored on `fold`."
     spec = run.mn04_spec if arch == 'mn04' else None
@@ -114,6 +114,8 @@ METHODS = {
     'mn04': Method('mn04 AudioSet, fine-tuned', partial(network_scores, arch='mn04', weights='audioset'), epochs=8),
     'mn04_as_recorded': Method('mn04 AudioSet, fine-tuned on clips as recorded (before 06a_augment)',
                                partial(network_scores, arch='mn04', weights='audioset', conditions=False), epochs=8),
+    'mn04_no_background': Method('mn04 AudioSet, fine-tuned under recording conditions without background mixing',
+                                 partial(network_scores, arch='mn04', weights='audioset', conditions={'p_background': 0.}), epochs=8),
     'mn04_zeroshot': Method('mn04 AudioSet, zero-shot (gun classes)', zero_shot_scores, tasks=('detect',)),
 }
 

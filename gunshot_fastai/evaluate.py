@@ -11,13 +11,11 @@ import pandas as pd
 from .core import TASKS, atomic_write
 from .cache import with_features, feature_cache
 from .data import task_table, manifest_hash
-from .block import use_cache
 from .predictor import ClipClassifier, ModelError
 from .mixtures import mixture_sources, write_mixture
 from .scan import scan_file
-from .hierarchy import HierarchicalModel
 from .load import load_model
-from .metrics import (prediction_table, learner_predictions, evaluate_predictions, detection_metrics,
+from .metrics import (prediction_table, evaluate_predictions, detection_metrics,
                                     fnr_threshold, per_source, save_csv, event_metrics)
 
 # %% auto #0
@@ -36,21 +34,12 @@ def validation_frame(model:ClipClassifier, root=None) -> pd.DataFrame:
     return df[df.fold == meta['valid_fold']].reset_index(drop=True)
 
 def model_predictions(model:ClipClassifier, df:pd.DataFrame, cache=None) -> tuple[pd.DataFrame, object]:
-    "`df`'s clips scored by `model` (a `prediction_table`, with firearm categories for gun models) and fastai's interpretation (single learners)."
+    "`df`'s clips scored by `model` (a `prediction_table`, with firearm categories for gun models) and its interpretation, where its kind has one."
     cache = cache or feature_cache()
     df = with_features(df, model.spec, cache, progress=False)
-    if isinstance(model, HierarchicalModel):  # two stages: the routed decision, not the joint argmax
-        routes, joint = model.routed(df.path, cache, list(df.category) if 'category' in df else None)
-        out = prediction_table(df, joint, model.classes)
-        out['pred'], out['pred_category'] = routes.model.to_numpy(), routes.category.to_numpy()
-        if 'model_given_true_category' in routes: out['pred_given_true_category'] = routes.model_given_true_category.to_numpy()
-        return out, None
-    learn = getattr(model, 'learn', None)  # a learner also gives fastai's interpretation (top losses); other kinds their scores
-    if learn is None: probs, interp = model.scores(df.path), None
-    else:
-        with use_cache(learn.dls, cache): probs, interp = learner_predictions(learn, learn.dls.test_dl(df, with_labels=True))
-    out = prediction_table(df, probs, model.classes)
-    if 'category' in df and model.meta.get('task') == 'gun':  # a flat gun model's category: its gun's
+    probs, decisions, interp = model.validation_scores(df, cache)
+    out = prediction_table(df, probs, model.classes).assign(**decisions)  # e.g. a two-stage model's routed decision, not the joint argmax
+    if 'category' in df and model.meta.get('task') == 'gun' and 'pred_category' not in out:  # a flat gun model's category: its gun's
         out['pred_category'] = out.pred.map(dict(zip(df.label, df.category)))
     return out, interp
 

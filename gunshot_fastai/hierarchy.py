@@ -86,6 +86,13 @@ class HierarchicalModel(ClipClassifier):
         p_cat, p_within = self._stages(features)
         return self._routes(p_cat, p_within, true_category), self._combine(p_cat, p_within)
 
+    def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, None]:
+        "Joint probabilities of `df`'s clips and the routed decisions: the gun (`pred`), the category, and stage 2's gun given the true category (if `df` has one)."
+        routes, joint = self.routed(df.path, cache, list(df.category) if 'category' in df else None)
+        decisions = {'pred': routes.model.to_numpy(), 'pred_category': routes.category.to_numpy()}
+        if 'model_given_true_category' in routes: decisions['pred_given_true_category'] = routes.model_given_true_category.to_numpy()
+        return joint, decisions, None
+
     def decide(self, path, probs:np.ndarray) -> dict:
         "Category and gun of one clip from its joint probabilities: 'category – gun', both stages' probabilities, every gun's."
         joint = dict(zip(self.classes, probs.tolist()))

@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from fastai.learner import Learner
+from fastai.interpret import ClassificationInterpretation
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, RocAucBinary, BalancedAccuracy
 from fastai.callback.mixup import MixUp
@@ -28,7 +29,7 @@ assert ProgressCallback in defaults.callbacks  # every Learner made here shows i
 
 # %% auto #0
 __all__ = ['task_metrics', 'make_learner', 'linear_probe', 'last_linear', 'head_features', 'probe_head', 'KeepBnStats',
-           'export_model']
+           'export_model', 'learner_predictions']
 
 # %% ../nbs/07a_learner.ipynb #df6a3cd3
 def task_metrics(n_classes:int, valid_classes:int=None) -> list:
@@ -114,3 +115,9 @@ def export_model(learn:Learner, out, meta:dict) -> Path:
     with for_export(learn.dls), atomic_write(out) as f: learn.export(Path(f.name).resolve())  # export writes the temporary file by name
     with atomic_write(out.with_suffix('.json')) as f: f.write(json.dumps(meta, indent=1, default=str).encode())
     return out
+
+# %% ../nbs/07a_learner.ipynb #9143ddaf
+def learner_predictions(learn, dl) -> tuple[np.ndarray, ClassificationInterpretation]:
+    "Class probabilities of `dl`'s items (in order) and fastai's interpretation of them, from one pass."
+    with learn.no_bar(): probs, _, losses = learn.get_preds(dl=dl, with_loss=True)
+    return probs.numpy(), ClassificationInterpretation(learn, dl, losses)

@@ -10,14 +10,13 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 import numpy as np
 import soundfile as sf
-from .core import UsageError
 from .audio import DEFAULT_SR, SILENCE_PEAK, AudioError, _reason, audio_blocks, check_audio, mono_blocks, normalise, onsets
 from .predictor import ClipClassifier
 from .scan import Windower, detection_class, window_features
 
 # %% auto #0
-__all__ = ['RECENT_S', 'paced', 'stream_blocks', 'sound_devices', 'input_device', 'device_blocks', 'event_onset', 'Listener',
-           'listen', 'open_input', 'sigterm_interrupts', 'run_listener']
+__all__ = ['RECENT_S', 'paced', 'stream_blocks', 'NoMicrophone', 'sound_devices', 'input_device', 'device_blocks', 'event_onset',
+           'Listener', 'listen', 'open_input', 'sigterm_interrupts', 'run_listener']
 
 # %% ../nbs/16a_listen.ipynb #a16a0007
 def paced(blocks:Iterable[np.ndarray], sr:int) -> Iterator[np.ndarray]:
@@ -65,20 +64,25 @@ def stream_blocks(fd:int=0, # an open file descriptor: a pipe, a socket or a fil
         rate, frames = f.samplerate, _container_frames(f, max(1, round(block_s*f.samplerate)), name)
     yield from mono_blocks(frames, rate, sr, name)
 
+# %% ../nbs/16a_listen.ipynb #2ca4d498
+class NoMicrophone(Exception):
+    "No microphone can be used here; the message says why, and how to listen to a file or a stream instead."
+
 # %% ../nbs/16a_listen.ipynb #a16a0014
 _NO_MIC_HINT = "listen to a file with --input FILE --realtime, or to a stream on standard input with --input -"
 
 def sound_devices():
-    "The `sounddevice` module, or `UsageError` saying why no microphone can be used here."
+    "The `sounddevice` module, or `NoMicrophone` saying why no microphone can be used here."
     try: import sounddevice
-    except ImportError: raise UsageError(f"cannot listen to a microphone: sounddevice is not installed; {_NO_MIC_HINT}") from None
+    except ImportError: raise NoMicrophone(f"cannot listen to a microphone: sounddevice is not installed; {_NO_MIC_HINT}") from None
     except OSError as e:
-        raise UsageError(f"cannot listen to a microphone: {e} (install it: apt install libportaudio2), so no audio device "
+        raise NoMicrophone(f"cannot listen to a microphone: {e} (install it: apt install libportaudio2), so no audio device "
                          f"can be listed; {_NO_MIC_HINT}") from None
     return sounddevice
 
+# %% ../nbs/16a_listen.ipynb #923e5b4a
 def input_device(sd, device=None) -> dict:
-    "The input device `device` (a number, a part of a name, or None: the default), or `UsageError` listing the devices there are."
+    "The input device `device` (a number, a part of a name, or None: the default), or `NoMicrophone` listing the devices there are."
     devices = [dict(d, index=i) for i, d in enumerate(sd.query_devices())]
     inputs = [d for d in devices if d['max_input_channels'] > 0]
     listing = '; '.join(f"{d['index']}: {d['name']} ({d['max_input_channels']} in, {d['max_output_channels']} out)"
@@ -90,9 +94,10 @@ def input_device(sd, device=None) -> dict:
     else: found = [d for d in inputs if str(device).lower() in d['name'].lower()]
     if not found:
         what = 'no audio input device' if device is None else f"no audio input device {device!r}"
-        raise UsageError(f"{what}; the devices PortAudio sees: {listing}; {_NO_MIC_HINT}")
+        raise NoMicrophone(f"{what}; the devices PortAudio sees: {listing}; {_NO_MIC_HINT}")
     return found[0]
 
+# %% ../nbs/16a_listen.ipynb #5ea12d24
 def device_blocks(device=None, # a device number or part of its name (default: the system's default input)
                   sr:int=DEFAULT_SR, # the rate of the blocks it yields (Hz)
                   block_s:float=0.05, # seconds of audio per block

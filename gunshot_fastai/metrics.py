@@ -12,12 +12,11 @@ import matplotlib.pyplot as plt
 from sklearn.metrics import (accuracy_score, precision_recall_fscore_support, classification_report, confusion_matrix,
                              roc_auc_score, average_precision_score, roc_curve, precision_recall_curve,
                              ConfusionMatrixDisplay)
-from fastai.interpret import ClassificationInterpretation
 from .core import atomic_write
 
 # %% auto #0
 __all__ = ['prediction_table', 'classification_metrics', 'fnr_threshold', 'detection_metrics', 'event_metrics', 'save_csv',
-           'per_source', 'evaluate_predictions', 'learner_predictions']
+           'per_source', 'evaluate_predictions']
 
 # %% ../nbs/18_metrics.ipynb #1a2eddc3
 def prediction_table(df:pd.DataFrame, probs:np.ndarray, classes:list) -> pd.DataFrame:
@@ -153,9 +152,3 @@ def evaluate_predictions(preds:pd.DataFrame, # a `prediction_table` (with `datas
         if 'dataset' in preds: save_csv(per_source(preds, threshold), out/'per_source.csv', index=False)
     with atomic_write(out/'metrics.json') as f: f.write(json.dumps(metrics, indent=1).encode())
     return metrics
-
-# %% ../nbs/18_metrics.ipynb #ae110002
-def learner_predictions(learn, dl) -> tuple[np.ndarray, ClassificationInterpretation]:
-    "Class probabilities of `dl`'s items (in order) and fastai's interpretation of them, from one pass."
-    with learn.no_bar(): probs, _, losses = learn.get_preds(dl=dl, with_loss=True)
-    return probs.numpy(), ClassificationInterpretation(learn, dl, losses)

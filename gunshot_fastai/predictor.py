@@ -90,6 +90,10 @@ class ClipClassifier:
         "Class probabilities (files × classes) of audio files known to be good (e.g. a task's cached clips)."
         return np.concatenate([self.probabilities(np.stack([self.features(p) for p in chunk])) for chunk in chunked(list(paths), bs)])
 
+    def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, object]:
+        "Probabilities of `df`'s good clips, the model's own decisions where they are not the likeliest class (columns), and an interpretation where the kind has one."
+        return self.scores(df.path), {}, None
+
     def store_meta(self, meta:dict):
         "Store `meta` as this model's description (e.g. with a threshold); a kind that cannot raises `ModelError`."
         raise ModelError(self.path, "this kind of model cannot store a description")
