@@ -17,8 +17,8 @@ from .scan import detection_class, scan_file
 from .load import load_model
 
 # %% auto #0
-__all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'archive_files', 'model_id', 'DetectionTable', 'worker_model', 'scan_record',
-           'executor_results', 'archive_executor', 'ArchiveProgress', 'scan_archive']
+__all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'archive_files', 'model_id', 'DetectionTable', 'worker_model', 'warm_worker',
+           'scan_record', 'executor_results', 'archive_executor', 'ArchiveProgress', 'scan_archive']
 
 # %% ../nbs/16c_archive.ipynb #94922f71
 def archive_files(inputs:Iterable) -> pd.DataFrame:
@@ -85,6 +85,12 @@ def worker_model(model_path:str, threads:int=None) -> ClipClassifier:
     "This process's copy of the model at `model_path`, loaded once (at most `threads` threads)."
     return load_model(model_path, threads=threads)
 
+# %% ../nbs/16c_archive.ipynb #2be70928
+def warm_worker(model_path:str, threads:int=None):
+    "Ready this process before its first file (what a worker runs as it starts): the model loaded, librosa's numba code loaded from its cache."
+    worker_model(model_path, threads)
+    compile_librosa()
+
 # %% ../nbs/16c_archive.ipynb #b98bf720
 def scan_record(model_path, path, threads:int=None, **kwargs) -> dict:
     "The scan of one file, where this runs: its duration, status, error, events and the seconds it took (`scan_file`'s options in `kwargs`)."
@@ -117,12 +123,13 @@ def executor_results(executor:cf.Executor, fn:Callable, paths:Iterable, in_fligh
 # %% ../nbs/16c_archive.ipynb #9b483e0d
 def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, no Dask)
                      workers:int=2, # worker processes on this machine (ignored with `scheduler`)
-                     scheduler:str=None # a running Dask scheduler's address, e.g. tcp://HOST:8786
+                     scheduler:str=None, # a running Dask scheduler's address, e.g. tcp://HOST:8786
+                     warm:Callable=None # run on each worker before its first file (e.g. `warm_worker`)
                     ) -> tuple[cf.Executor, int, Callable]:
     "An executor for `scan_record`, how many files it scans at once, and a function that closes it."
     if engine == 'processes':  # spawned, not forked: a fork of a process that has run torch can hang in its thread pools
         compile_librosa()  # before the workers: see `audio.compile_librosa`
-        ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'))
+        ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=warm)
         return ex, workers, ex.shutdown
     if engine != 'dask': raise ValueError(f"engine must be 'dask' or 'processes', not {engine!r}")
     try: from distributed import Client, LocalCluster
@@ -132,6 +139,7 @@ def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, n
         compile_librosa()
         client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                      silence_logs=logging.ERROR))
+    if warm: client.run(warm)  # every worker there is now; one that joins later warms on its first file
     def close():
         cluster = client.cluster
         client.close()
@@ -193,8 +201,8 @@ def scan_archive(model, # a detector: an exported .pkl, a two-stage folder or an
     todo = files[[k not in done for k in files.itertuples(index=False, name=None)]]
     stat, mid = todo.set_index('path'), model_id(model_path)
     if todo.empty: return {**ArchiveProgress(0, 0, False).summary(), 'skipped': len(files)}
-    ex, slots, close = archive_executor(engine, workers, scheduler)
     threads = threads or (1 if scheduler else max(1, (os.cpu_count() or 1)//workers))
+    ex, slots, close = archive_executor(engine, workers, scheduler, warm=partial(warm_worker, model_path, threads))
     bar, rows, events, last = ArchiveProgress(len(todo), slots, progress), [], [], time.perf_counter()
     def write():
         nonlocal rows, events, last

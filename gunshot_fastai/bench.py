@@ -242,6 +242,11 @@ def benchmarks_markdown(results:dict, command:str) -> str:
         parts.append("## Scanning real-audio recordings (fresh process each; hop = a quarter window)\n\n" + markdown_table(results['scan']))
     if 'scan_workers' in results:
         parts.append("## Scanning many recordings: `gunshot-scan --workers N`\n\n" + markdown_table(results['scan_workers']))
+    if 'archive' in results:
+        parts.append("## Scanning an archive: `gunshot-scan DIR --out T --engine dask` against one worker and the process pool (24 one-minute real-audio recordings)\n\n"
+                     + markdown_table(results['archive']))
+        parts.append("## Archive overhead: Dask on small files, per file and the client's memory (tracemalloc peak) as the archive grows\n\n"
+                     + markdown_table(results['archive_overhead']))
     if 'listen' in results:
         parts.append("## Listening: `gunshot-listen` events at each SNR\n\n" + markdown_table(results['listen']['events']))
         parts.append("## Listening live: `gunshot-listen --realtime`, alert latency from each shot's first sample, CPU\n\n"

@@ -14,6 +14,7 @@ from .load import load_model
 from .bench import (machine, render_benchmark, training_throughput, real_training, runtime_name, inference_throughput,
                                   scan_benchmark, workers_benchmark, serve_benchmark, install_sizes)
 from .listen_bench import listen_benchmark, false_alerts_benchmark
+from .archive_bench import archive_benchmark, archive_overhead
 
 # %% auto #0
 __all__ = ['run_benchmarks']
@@ -49,6 +50,9 @@ def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan
             print('scanning...', flush=True); res['scan'] = scan_benchmark(models, scan_minutes, root, fold)
             print('scanning with workers...', flush=True)
             res['scan_workers'] = [r for m in models for r in workers_benchmark(m, root=root, fold=fold)]
+            print('scanning an archive on Dask...', flush=True)
+            res['archive'] = archive_benchmark(models[-1], root=root, fold=fold)
+            res['archive_overhead'] = archive_overhead(models[-1])
             extra = _with_onnx(listen_model, d) if listen_model else []  # live: the main model's last runtime, and these
             print('listening (5 minutes of audio at real-time pace per model measured live)...', flush=True)
             res['listen'] = listen_benchmark(models + extra, root, fold, live=models[-1:] + extra if extra else None)
