@@ -233,8 +233,14 @@ def gunshot_scan(
     if out or engine == 'dask':  # an archive: results as files finish, optionally into a resumable table
         try: from gunshot_fastai.archive import scan_archive
         except ImportError as e: raise UsageError(f"--out and --engine dask need the scale extra: pip install 'gunshot_fastai[scale]' ({e})") from None
-        try: s = scan_archive(model, files, out, engine=engine, workers=workers, scheduler=scheduler, on_record=report, **opts)
+        from gunshot_fastai.listen import sigterm_interrupts
+        try:
+            with sigterm_interrupts(): s = scan_archive(model, files, out, engine=engine, workers=workers, scheduler=scheduler, on_record=report, **opts)
         except ValueError as e: raise UsageError(str(e)) from None
+        except KeyboardInterrupt:  # scan_archive has written the files that finished
+            print("gunshot-scan: interrupted; " + (f"the files that finished are in {out}: the same command goes on from there" if out else "no --out, nothing kept"),
+                  file=sys.stderr, flush=True)
+            return 1
         print(f"gunshot-scan: {s['files']} file(s) scanned ({s['skipped']} already in {out}), {s['audio_hours']:.2f} h of audio, "
               f"{s['events']} event(s), {s['errors']} error(s) in {s['wall_s']:.0f} s: {s['audio_h_per_h_per_worker']:.0f} h of audio "
               f"per hour per worker ({s['workers']})", file=sys.stderr, flush=True)

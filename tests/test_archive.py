@@ -57,3 +57,17 @@ def test_a_killed_worker_loses_no_finished_file(toy, archive, tmp_path):
     assert len(files) == files.path.nunique() == N + 1
     assert files.query('status == "error"').path.map(lambda p: p.endswith('broken.wav')).tolist() == [True]  # the killed worker's file was scanned again
     assert len(_events(DetectionTable(tmp_path/'t'))) == 3
+
+def test_sigterm_stops_the_command_and_keeps_finished_files(toy, tmp_path):
+    import subprocess, sys
+    from pathlib import Path
+    site = tmp_path/'site'; site.mkdir()
+    for i in range(60): write_clip(site/f'rec{i:02d}.wav', noise(duration=6., amp=0.01, seed=i))
+    cmd = [str(Path(sys.executable).parent/'gunshot-scan'), str(site), '--model', str(toy), '--out', str(tmp_path/'t'), '--workers', '1']
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = p.stdout.readline()  # one file has finished (no events in noise: its "0 event(s)" line)
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=120)
+    assert 'event(s)' in first and p.returncode == 1, (first, err[-2000:])
+    assert 'interrupted; the files that finished are in' in err
+    assert 1 <= len(DetectionTable(tmp_path/'t').read('files')) < 60
