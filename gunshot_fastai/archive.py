@@ -11,9 +11,9 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 import pandas as pd
-from .audio import AUDIO_EXTS, AudioError, check_audio, compile_librosa
+from .audio import AUDIO_EXTS, audio_duration, compile_librosa
 from .predictor import ClipClassifier
-from .scan import detection_class, scan_file
+from .scan import detection_class, scan_one
 from .load import load_model
 
 # %% auto #0
@@ -93,16 +93,14 @@ def warm_worker(model_path:str, threads:int=None):
 
 # %% ../nbs/16c_archive.ipynb #b98bf720
 def scan_record(model_path, path, threads:int=None, **kwargs) -> dict:
-    "The scan of one file, where this runs: its duration, status, error, events and the seconds it took (`scan_file`'s options in `kwargs`)."
+    "`scan.scan_one` of one file where this runs, with its duration, status and the seconds it took (`scan_file`'s options in `kwargs`)."
     t0 = time.perf_counter()
-    duration, events, error = None, [], None
     try:
-        duration = check_audio(path, max_duration=kwargs.get('max_duration')).duration
-        events = scan_file(worker_model(str(model_path), threads), path, **kwargs)
-    except AudioError as e: error = e.problem
-    except Exception as e: error = f"{type(e).__name__}: {e}"  # whatever a file does, the archive goes on
-    return {'path': str(path), 'duration_s': duration, 'status': 'error' if error else 'ok', 'error': error,
-            'events': events, 'seconds': round(time.perf_counter() - t0, 3)}
+        r = scan_one(worker_model(str(model_path), threads), path, **kwargs)
+        duration = None if 'error' in r else audio_duration(path)
+    except Exception as e: r, duration = {'error': f"{type(e).__name__}: {e}"}, None  # whatever a file does, the archive goes on
+    return {'path': str(path), 'duration_s': duration, 'status': 'error' if 'error' in r else 'ok', 'error': r.get('error'),
+            'events': r.get('events', []), 'seconds': round(time.perf_counter() - t0, 3)}
 
 # %% ../nbs/16c_archive.ipynb #8d32cecd
 def executor_results(executor:cf.Executor, fn:Callable, paths:Iterable, in_flight:int) -> Iterator[dict]:

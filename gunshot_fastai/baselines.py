@@ -15,9 +15,8 @@ from .spectrogram import SpecConfig, MN04_SPEC, clip_window
 from .cache import one_thread_per_worker
 from .block import task_dataloaders
 from .models import TRAIN_SPEC
-from .learner import make_learner, linear_probe
+from .learner import make_learner, linear_probe, learner_predictions
 from .metrics import prediction_table
-from .learner import learner_predictions
 from .cache import with_features
 from .pretrain import audioset_outputs
 
