@@ -51,6 +51,7 @@ def wav_shortfall(path:Path) -> int:
             pos += 8 + csize + (csize & 1)
     return 0
 
+# %% ../nbs/02_audio.ipynb #f882bfe0
 def audio_file_stat(path) -> os.stat_result:
     "`os.stat` of an audio file (one system call), or `AudioError` if it is missing, not a regular file, empty, or not audio."
     path = Path(path)
@@ -64,6 +65,7 @@ def audio_file_stat(path) -> os.stat_result:
     if st.st_size == 0: raise AudioError(path, "file is empty (0 bytes)")
     return st
 
+# %% ../nbs/02_audio.ipynb #0c571eb7
 def check_audio(path, sr:int=DEFAULT_SR, # the rate it will be resampled to (Hz)
                 max_duration:float=None # longest accepted (s); None: no limit
                ) -> sf._SoundFileInfo:
@@ -108,6 +110,7 @@ def load_audio(path, sr:int=DEFAULT_SR, # target sample rate (Hz)
     if reject_silent and np.abs(y).max() < SILENCE_PEAK: raise AudioError(path, "all silent (peak below -80 dBFS)")
     return np.ascontiguousarray(y, dtype=np.float32)
 
+# %% ../nbs/02_audio.ipynb #8169d87f
 def mono_blocks(blocks:Iterable[np.ndarray], rate:int, sr:int, name) -> Iterator[np.ndarray]:
     "Blocks (frames × channels) at `rate` Hz as mono float32 blocks at `sr`, resampled as they stream; returns the frames read."
     resampler = None if rate == sr else soxr.ResampleStream(rate, sr, 1, dtype='float32', quality='HQ')
@@ -120,6 +123,7 @@ def mono_blocks(blocks:Iterable[np.ndarray], rate:int, sr:int, name) -> Iterator
     if resampler is not None: yield resampler.resample_chunk(np.zeros(0, np.float32), last=True)
     return read
 
+# %% ../nbs/02_audio.ipynb #3f19fea6
 def audio_blocks(path, sr:int=DEFAULT_SR, block_s:float=30., max_duration:float=None) -> Iterator[np.ndarray]:
     "Mono float32 blocks of about `block_s` seconds of the audio file at `path`, resampled to `sr`."
     path = Path(path)
@@ -132,6 +136,7 @@ def audio_blocks(path, sr:int=DEFAULT_SR, block_s:float=30., max_duration:float=
     except (sf.LibsndfileError, RuntimeError) as e:
         raise AudioError(path, f"cannot decode as audio, corrupt or truncated ({_reason(e)})") from None
 
+# %% ../nbs/02_audio.ipynb #ecdf0357
 def read_span(path, start:float, duration:float, sr:int=DEFAULT_SR) -> np.ndarray:
     "`duration` seconds of the audio file at `path` from `start` s, mono at `sr` (shorter at the end of the file)."
     check_audio(path, sr)
@@ -142,6 +147,7 @@ def read_span(path, start:float, duration:float, sr:int=DEFAULT_SR) -> np.ndarra
             return y if f.samplerate == sr or len(y) == 0 else soxr.resample(y, f.samplerate, sr, quality='HQ')
     except (sf.LibsndfileError, RuntimeError) as e: raise AudioError(path, f"cannot decode as audio ({_reason(e)})") from None
 
+# %% ../nbs/02_audio.ipynb #259b0168
 def audio_duration(path) -> float:
     "Length (s) of the audio file at `path`, from its header (after `check_audio`)."
     return check_audio(path).duration
@@ -157,6 +163,7 @@ def normalise_gain(y:np.ndarray, how:str='peak', # 'peak', 'rms' or 'none'
     if level < SILENCE_PEAK: return 1.
     return float(10**((level_db if level_db is not None else (0. if how == 'peak' else -20.))/20)/level)
 
+# %% ../nbs/02_audio.ipynb #b2bff6f2
 def normalise(y:np.ndarray, how:str='peak', level_db:float=None) -> np.ndarray:
     "Scale `y` so its peak (or RMS) sits at `level_db` dBFS (see `normalise_gain`); silence is returned unchanged."
     gain = normalise_gain(y, how, level_db)
@@ -198,12 +205,14 @@ def onsets(y:np.ndarray, sr:int=DEFAULT_SR) -> tuple[np.ndarray, np.ndarray]:
     times = librosa.frames_to_time(frames, sr=sr, hop_length=ONSET_HOP) - _ONSET_LEAD/sr
     return np.maximum(times, 0.), env[frames]
 
+# %% ../nbs/02_audio.ipynb #69018a91
 def main_onset(y:np.ndarray, sr:int=DEFAULT_SR, rel_strength:float=0.5) -> float:
     "Time (s) of the first onset at least `rel_strength` times as strong as the strongest; 0 if there is none."
     times, strength = onsets(y, sr)
     if len(times) == 0: return 0.
     return float(times[np.argmax(strength >= rel_strength*strength.max())])
 
+# %% ../nbs/02_audio.ipynb #e7fcdea8
 def compile_librosa():
     "Compile the numba code of librosa this library runs (onsets, MFCCs), caching it on disk, in this one process."
     y = np.random.default_rng(0).standard_normal(DEFAULT_SR//2).astype(np.float32)

@@ -23,13 +23,11 @@ from .data import task_table
 from .block import task_dataloaders
 from .learner import make_learner
 from .predictor import ClipClassifier
-from .mixtures import mixture_sources, write_mixture
-from .scan import scan_files
 
 # %% auto #0
-__all__ = ['machine', 'bare_render_loop', 'render_benchmark', 'training_throughput', 'runtime_name', 'inference_throughput',
-           'real_training', 'scan_benchmark', 'workers_benchmark', 'install_sizes', 'serve_benchmark',
-           'benchmarks_markdown', 'write_benchmarks']
+__all__ = ['machine', 'timed', 'bare_render_loop', 'render_benchmark', 'training_throughput', 'runtime_name',
+           'inference_throughput', 'real_training', 'install_sizes', 'serve_benchmark', 'benchmarks_markdown',
+           'write_benchmarks']
 
 # %% ../nbs/22_bench.ipynb #7b983119
 def machine() -> dict:
@@ -42,7 +40,9 @@ def machine() -> dict:
             'librosa': librosa.__version__, 'gunshot_fastai': gunshot_fastai.__version__, 'torch_threads': torch.get_num_threads(),
             'os': platform.platform()}
 
-def _timed(f):
+# %% ../nbs/22_bench.ipynb #8f277fe3
+def timed(f):
+    "Seconds `f()` takes, and what it returns."
     t = time.perf_counter(); out = f(); return time.perf_counter() - t, out
 
 # %% ../nbs/22_bench.ipynb #8f29f14f
@@ -60,9 +60,9 @@ def render_benchmark(paths, cfg:SpecConfig=SpecConfig(), workers:int=None, round
     runs = []
     for _ in range(rounds):
         with tempfile.TemporaryDirectory() as out:
-            t_bare, _ = _timed(lambda: bare_render_loop(paths, cfg))
-            t_first, first = _timed(lambda: render(paths, out, cfg, n_workers=workers, progress=False))
-            t_cached, cached = _timed(lambda: render(paths, out, cfg, n_workers=workers, progress=False))
+            t_bare, _ = timed(lambda: bare_render_loop(paths, cfg))
+            t_first, first = timed(lambda: render(paths, out, cfg, n_workers=workers, progress=False))
+            t_cached, cached = timed(lambda: render(paths, out, cfg, n_workers=workers, progress=False))
         if len(first.rendered) != len(paths) or len(cached.cached) != len(paths): raise RuntimeError(first.summary())
         runs.append((t_bare, t_first, t_cached))
     t_bare, t_first, t_cached = np.median(np.array(runs), axis=0)
@@ -85,7 +85,7 @@ def training_throughput(arch:str='resnet18', spec:SpecConfig=TRAIN_SPEC, bs:int=
         def step():
             opt.zero_grad(); torch.nn.functional.cross_entropy(model(x), y).backward(); opt.step()
         model.train(); step(); step()  # warm-up
-        secs, _ = _timed(lambda: [step() for _ in range(steps)])
+        secs, _ = timed(lambda: [step() for _ in range(steps)])
         out[f'{name}_images_per_s'] = round(bs*steps/secs, 1)
     out['unfrozen_vs_frozen_time'] = round(out['frozen_images_per_s']/out['unfrozen_images_per_s'], 2)
     return out
@@ -97,11 +97,11 @@ def runtime_name(model:ClipClassifier) -> str:
 def inference_throughput(model:ClipClassifier, paths, windows:int=256, bs:int=64) -> dict:
     "Per-clip latency through `predict_file`, and scan windows/s through batched `probabilities`."
     model.predict_file(paths[0])  # warm-up
-    secs, _ = _timed(lambda: [model.predict_file(p) for p in paths])
+    secs, _ = timed(lambda: [model.predict_file(p) for p in paths])
     y = np.random.default_rng(0).standard_normal((bs, model.spec.n_samples)).astype(np.float32)*0.1
     features, n = log_mel(y, model.spec), max(1, windows//bs)
     model.probabilities(features)  # warm-up
-    wsecs, _ = _timed(lambda: [model.probabilities(features) for _ in range(n)])
+    wsecs, _ = timed(lambda: [model.probabilities(features) for _ in range(n)])
     return {'runtime': runtime_name(model), 'clips': len(paths), 'predict_ms_per_clip': round(1000*secs/len(paths), 1),
             'predict_file_clips_per_s': round(len(paths)/secs, 1), 'batched_windows_per_s': round(n*bs/wsecs, 1)}
 
@@ -120,58 +120,13 @@ def real_training(task:str='detect', archs=(('resnet18', 'none'), ('mn04', 'audi
                'clips_per_epoch': len(dls.train_ds), 'bs': bs}
         for name, freeze in (('frozen', True), ('unfrozen', False)):
             learn.freeze() if freeze else learn.unfreeze()
-            with learn.no_bar(), learn.no_logging(): secs, _ = _timed(lambda: learn.fit(1, 1e-4))
+            with learn.no_bar(), learn.no_logging(): secs, _ = timed(lambda: learn.fit(1, 1e-4))
             row[f'{name}_images_per_s'] = round(len(dls.train_ds)/secs, 1)
             row[f'{name}_seconds_per_epoch'] = round(secs, 1)
         rows.append(row)
     return rows
 
 # %% ../nbs/22_bench.ipynb #6b1637fb
-# Peak memory is read from /proc/self/status (VmHWM), not `getrusage`: ru_maxrss survives exec, so a child forked
-# from a parent holding a long recording would report the parent's memory (measured: 1.5 vs 2.0 GB for 10 and 60 min).
-_SCAN_CHILD = """
-import json, re, sys, time
-from pathlib import Path
-from gunshot_fastai.load import load_model
-from gunshot_fastai.scan import scan_file
-m = load_model(sys.argv[1]); t = time.perf_counter(); events = scan_file(m, sys.argv[2]); secs = time.perf_counter() - t
-peak = int(re.search(r'VmHWM:\\s+(\\d+) kB', Path('/proc/self/status').read_text()).group(1))/1024
-print(json.dumps({'seconds': secs, 'events': len(events), 'peak_rss_mb': peak, 'torch_imported': 'torch' in sys.modules}))
-"""
-
-def _real_mixtures(folder, minutes, root=None, fold:int=1, copies:int=1) -> list[tuple[Path, list]]:
-    "(path, inserted shot times) of `copies` real-audio recordings of each length in `minutes`, built from fold `fold`."
-    background, shots = mixture_sources(root, fold)
-    return [(f, write_mixture(f, background, shots, duration=60.*mins, n_shots=max(1, int(mins*4)), min_gap=6., seed=i))
-            for mins in minutes for i in range(copies) for f in [Path(folder)/f'scan_{mins}min_{i}.flac']]
-
-def scan_benchmark(model_paths, minutes=(10, 60), root=None, fold:int=1, folder=None) -> list[dict]:
-    "Real-time factor and peak memory of scanning real-audio recordings of each length in `minutes` with each model, each in a fresh process."
-    rows = []
-    with tempfile.TemporaryDirectory(dir=folder) as d:
-        for (f, truth), mins in zip(_real_mixtures(d, minutes, root, fold), minutes):
-            for model_path in model_paths:
-                r = subprocess.run([sys.executable, '-c', _SCAN_CHILD, str(model_path), str(f)], capture_output=True, text=True)
-                if r.returncode: raise RuntimeError(f"scan of {f} with {model_path} failed: {r.stderr[-2000:]}")
-                res = json.loads(r.stdout.strip().splitlines()[-1])
-                rows.append({'model': Path(model_path).name, 'torch_imported': res['torch_imported'], 'minutes': mins,
-                             'scan_s': round(res['seconds'], 1), 'real_time_factor': round(res['seconds']/(60*mins), 4),
-                             'peak_rss_mb': round(res['peak_rss_mb']), 'events': res['events'], 'inserted_shots': len(truth)})
-    return rows
-
-def workers_benchmark(model_path, files:int=8, minutes:float=2, workers=(1, 2), root=None, fold:int=1, folder=None) -> list[dict]:
-    "Files/s of `scan_files` over `files` real-audio recordings of `minutes` each, with each number of worker processes."
-    rows = []
-    with tempfile.TemporaryDirectory(dir=folder) as d:
-        paths = [f for f, _ in _real_mixtures(d, [minutes], root, fold, copies=files)]
-        for n in workers:
-            secs, answers = _timed(lambda: list(scan_files(model_path, paths, workers=n)))
-            if any('error' in a for a in answers): raise RuntimeError(f"scan with {n} workers failed: {answers}")
-            rows.append({'model': Path(model_path).name, 'workers': n, 'files': files, 'minutes_each': minutes,
-                         'seconds': round(secs, 1), 'files_per_s': round(files/secs, 2)})
-    for r in rows: r['speedup_vs_1'] = round(rows[0]['seconds']/r['seconds'], 2)
-    return rows
-
 def _tree_bytes(folder) -> int:
     "Bytes of the files under `folder` (links not followed)."
     return sum(e.stat(follow_symlinks=False).st_size for e in Path(folder).rglob('*') if e.is_file() and not e.is_symlink())
@@ -186,7 +141,6 @@ def install_sizes(runtime_env=None) -> list[dict]:
         rows.append({'environment': name, 'path': str(env), 'size_mb': round(_tree_bytes(env)/2**20), 'torch': torch_found})
     for r in rows: r['vs_full'] = round(r['size_mb']/rows[0]['size_mb'], 3)
     return rows
-
 
 # %% ../nbs/22_bench.ipynb #a84e2bc0
 def _multipart(path:Path) -> tuple[bytes, str]:
@@ -213,7 +167,7 @@ def serve_benchmark(model_path, clip, requests:int=100, concurrency:int=4) -> di
             except OSError: time.sleep(0.5)
         post()  # warm-up
         with ThreadPoolExecutor(concurrency) as ex:
-            secs, results = _timed(lambda: list(ex.map(lambda _: post(), range(requests))))
+            secs, results = timed(lambda: list(ex.map(lambda _: post(), range(requests))))
     finally:
         server.terminate(); server.wait(timeout=30)
     lat = np.array([r[0] for r in results])

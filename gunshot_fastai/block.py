@@ -112,6 +112,7 @@ def class_weights(labels, vocab) -> torch.Tensor:
     w = compute_class_weight('balanced', classes=np.array(list(vocab)), y=np.array(list(labels)))
     return torch.tensor(w/w.mean(), dtype=torch.float32)
 
+# %% ../nbs/06_block.ipynb #73f0470a
 def task_dataloaders(df:pd.DataFrame, valid_fold:int, cfg:SpecConfig=SpecConfig(), cache=None, # feature cache (default: the project's)
                      bs:int=64, augment:float=1., # augmentation strength (0: none)
                      seed:int=0, num_workers:int=0,
@@ -123,10 +124,12 @@ def task_dataloaders(df:pd.DataFrame, valid_fold:int, cfg:SpecConfig=SpecConfig(
                       get_y=ColReader('label'), splitter=ColSplitter('is_valid'), batch_tfms=audio_augmentations(augment))
     return block.dataloaders(df.assign(is_valid=df.fold == valid_fold), bs=bs, seed=seed, num_workers=num_workers)
 
+# %% ../nbs/06_block.ipynb #b4a51fdd
 def audio_input(dls:DataLoaders) -> AudioInput:
     "The `AudioInput` in the pipeline of `dls` (a learner's `dls` included)."
     return next(t for t in dls.valid_ds.tls[0].tfms.fs if isinstance(t, AudioInput))
 
+# %% ../nbs/06_block.ipynb #e8b6d9ba
 @contextmanager
 def use_cache(dls:DataLoaders, cache=None):
     "Within the block, the audio input of `dls` reads and writes features in `cache` (None: no cache, e.g. for an export)."
@@ -135,6 +138,7 @@ def use_cache(dls:DataLoaders, cache=None):
     try: yield dls
     finally: t.folder = folder
 
+# %% ../nbs/06_block.ipynb #188cf50b
 @contextmanager
 def for_export(dls:DataLoaders):
     "Within the block, `dls` as an export carries it: no cache folder, none of the training-only transforms in front of the audio input."

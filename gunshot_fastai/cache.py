@@ -52,6 +52,7 @@ def feature_cache() -> Path:
     "The project's feature cache: `data/features/` in the checkout."
     return project_root()/'data'/'features'
 
+# %% ../nbs/04_cache.ipynb #2c1c0d91
 def cache_folder(out, cfg:SpecConfig) -> Path:
     "`out/<cfg.key>`, created with the config saved beside the features."
     folder = Path(out)/cfg.key
@@ -59,16 +60,19 @@ def cache_folder(out, cfg:SpecConfig) -> Path:
         with atomic_write(folder/'config.json') as f: f.write(cfg.to_json().encode())
     return folder
 
+# %% ../nbs/04_cache.ipynb #a8142786
 def cache_name(audio) -> str:
     "What a file's cached arrays are called: its stem and a hash of its absolute path, size and modification time."
     st = audio_file_stat(audio)
     digest = hashlib.sha1(f"{os.path.abspath(audio)}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:10]
     return f"{Path(audio).stem}-{digest}"
 
+# %% ../nbs/04_cache.ipynb #57c5fa4a
 def feature_path(audio, folder) -> Path:
     "Where the features of `audio` go in `folder`."
     return Path(folder)/f"{cache_name(audio)}.npy"
 
+# %% ../nbs/04_cache.ipynb #e89138ac
 def _store(features:np.ndarray, dest:Path):
     with atomic_write(dest) as f: np.save(f, features)
 
@@ -98,6 +102,7 @@ class RenderReport:
         lines = [f"{len(self.rendered)} rendered, {len(self.cached)} already cached, {len(self.failed)} failed -> {self.folder}"]
         return '\n'.join(lines + [f"  FAILED {p}: {r}" for p, r in self.failed])
 
+# %% ../nbs/04_cache.ipynb #0a3f96c2
 _worker_thread_limit = None
 
 def one_thread_per_worker():
@@ -107,6 +112,7 @@ def one_thread_per_worker():
         _worker_thread_limit = threadpool_limits(1, user_api='blas')
         if 'torch' in sys.modules: sys.modules['torch'].set_num_threads(1)  # inherited from a parent that trains
 
+# %% ../nbs/04_cache.ipynb #677fbd66
 def _render_one(job, cfg:SpecConfig):
     one_thread_per_worker()
     audio, dest = job

@@ -15,16 +15,42 @@ from .core import TASKS, data_root
 from .audio import AUDIO_EXTS
 
 # %% auto #0
-__all__ = ['ESC50_URL', 'SOURCE_FOLDS', 'AMBIENT_ESC50', 'DatasetMissing', 'ensure_esc50', 'esc50_meta', 'present',
+__all__ = ['ESC50_URL', 'SOURCE_FOLDS', 'AMBIENT_ESC50', 'DatasetMissing', 'esc50_meta', 'present', 'ensure_esc50',
            'gunshot_manifest', 'folder_clips', 'group_folds', 'blocked_folds', 'random_folds', 'check_no_leak',
            'class_gaps', 'check_trainable', 'task_frame', 'background_clips', 'quick_subset', 'task_table',
            'category_guns', 'manifest_hash']
 
 # %% ../nbs/05_data.ipynb #50e74849
-ESC50_URL = 'https://github.com/karoldvl/ESC-50/archive/master.zip'
-
 class DatasetMissing(FileNotFoundError):
     "A dataset that is neither under the data root nor downloadable; the message says where to put it."
+
+# %% ../nbs/05_data.ipynb #b86ac908
+def _stored_as(path:Path) -> Path:
+    "`path`, or the file with its stem and another audio extension when only that exists (a copy stored as FLAC/Ogg under .wav names)."
+    if path.is_file(): return path
+    return next((p for p in (path.with_suffix(e) for e in AUDIO_EXTS) if p.is_file()), path)
+
+def esc50_meta(root=None) -> pd.DataFrame:
+    "ESC-50's official metadata for the data root, with each clip's `path` and whether it `exists`."
+    root = Path(root or data_root())
+    csv = root/'esc50'/'meta'/'esc50.csv'
+    if not csv.is_file(): raise DatasetMissing(f"no ESC-50 metadata at {csv}: call ensure_esc50() or see data/README.md")
+    meta = pd.read_csv(csv)
+    meta['path'] = [_stored_as(root/'esc50'/'audio'/f) for f in meta.filename]
+    meta['exists'] = meta.path.map(Path.is_file)
+    return meta
+
+# %% ../nbs/05_data.ipynb #c0de97d5
+def present(df:pd.DataFrame, name:str) -> pd.DataFrame:
+    "The rows of `df` whose file exists, printing how many listed files are missing (never failing for it)."
+    missing = df[~df.exists]
+    if len(missing):
+        print(f"{name}: {len(df) - len(missing)} of {len(df)} listed clips present; {len(missing)} missing, "
+              f"e.g. {', '.join(p.name for p in missing.path[:3])}")
+    return df[df.exists].drop(columns='exists').reset_index(drop=True)
+
+# %% ../nbs/05_data.ipynb #72d9817d
+ESC50_URL = 'https://github.com/karoldvl/ESC-50/archive/master.zip'
 
 def ensure_esc50(root=None, url:str=ESC50_URL, timeout:float=30) -> Path:
     "`root/esc50`, downloading and unpacking the official archive there first if it is absent."
@@ -47,29 +73,6 @@ def ensure_esc50(root=None, url:str=ESC50_URL, timeout:float=30) -> Path:
         staged.rename(dest)  # one rename: a crash never leaves a half-unpacked esc50/
     return dest
 
-def esc50_meta(root=None) -> pd.DataFrame:
-    "ESC-50's official metadata for the data root, with each clip's `path` and whether it `exists`."
-    root = Path(root or data_root())
-    csv = root/'esc50'/'meta'/'esc50.csv'
-    if not csv.is_file(): raise DatasetMissing(f"no ESC-50 metadata at {csv}: call ensure_esc50() or see data/README.md")
-    meta = pd.read_csv(csv)
-    meta['path'] = [_stored_as(root/'esc50'/'audio'/f) for f in meta.filename]
-    meta['exists'] = meta.path.map(Path.is_file)
-    return meta
-
-def _stored_as(path:Path) -> Path:
-    "`path`, or the file with its stem and another audio extension when only that exists (a copy stored as FLAC/Ogg under .wav names)."
-    if path.is_file(): return path
-    return next((p for p in (path.with_suffix(e) for e in AUDIO_EXTS) if p.is_file()), path)
-
-def present(df:pd.DataFrame, name:str) -> pd.DataFrame:
-    "The rows of `df` whose file exists, printing how many listed files are missing (never failing for it)."
-    missing = df[~df.exists]
-    if len(missing):
-        print(f"{name}: {len(df) - len(missing)} of {len(df)} listed clips present; {len(missing)} missing, "
-              f"e.g. {', '.join(p.name for p in missing.path[:3])}")
-    return df[df.exists].drop(columns='exists').reset_index(drop=True)
-
 # %% ../nbs/05_data.ipynb #4ec893f8
 def gunshot_manifest(root=None) -> pd.DataFrame:
     "The gunshot sets' manifest (`gunshots/manifest.csv`) with absolute `path`s and whether each `exists`."
@@ -81,6 +84,7 @@ def gunshot_manifest(root=None) -> pd.DataFrame:
     m['exists'] = m.path.map(Path.is_file)
     return m
 
+# %% ../nbs/05_data.ipynb #f3da7289
 def folder_clips(folder) -> pd.DataFrame:
     "Clips in a `<label>/<files>` folder as (path, label, group), each file its own group."
     folder = Path(folder)
@@ -97,6 +101,7 @@ def group_folds(labels, groups, n:int=5, seed:int=0) -> np.ndarray:
     for k, (_, idx) in enumerate(cv.split(np.zeros(len(labels)), labels, groups), 1): folds[idx] = k
     return folds
 
+# %% ../nbs/05_data.ipynb #b0b09d69
 def blocked_folds(labels, order, n:int=5) -> np.ndarray:
     "Fold (1..n) of each clip: each class's clips, sorted by `order`, cut into `n` contiguous blocks."
     df = pd.DataFrame({'label': list(labels), 'order': list(order)})
@@ -104,6 +109,7 @@ def blocked_folds(labels, order, n:int=5) -> np.ndarray:
     size = df.groupby('label')['order'].transform('size')
     return (rank*n//size).astype(int).to_numpy() + 1
 
+# %% ../nbs/05_data.ipynb #1b06d690
 def random_folds(labels, n:int=5, seed:int=0) -> np.ndarray:
     "Fold (1..n) of each clip, dealt at random within each class (leaks whatever the clips share)."
     folds = np.zeros(len(labels), int)
@@ -111,18 +117,21 @@ def random_folds(labels, n:int=5, seed:int=0) -> np.ndarray:
     for k, (_, idx) in enumerate(cv.split(np.zeros(len(labels)), labels), 1): folds[idx] = k
     return folds
 
+# %% ../nbs/05_data.ipynb #5ad0da15
 def check_no_leak(df:pd.DataFrame, valid_fold:int):
     "Raise if any `group` has clips on both sides of the split that validates on `valid_fold`."
     valid = df.fold == valid_fold
     both = set(df.group[valid]) & set(df.group[~valid])
     if both: raise ValueError(f"{len(both)} groups on both sides of fold {valid_fold}, e.g. {sorted(both)[:3]}")
 
+# %% ../nbs/05_data.ipynb #3e6727e5
 def class_gaps(df:pd.DataFrame) -> dict[int, list[str]]:
     "The classes of `df` that each fold lacks (only folds that lack some)."
     classes = set(df.label)
     gaps = {int(k): sorted(classes - set(d.label)) for k, d in df.groupby('fold')}
     return {k: v for k, v in gaps.items() if v}
 
+# %% ../nbs/05_data.ipynb #35a76e3a
 def check_trainable(df:pd.DataFrame, valid_fold:int):
     "Raise unless the split that validates on `valid_fold` leaks no group and trains on every class it validates on."
     check_no_leak(df, valid_fold)
@@ -185,12 +194,14 @@ def quick_subset(df:pd.DataFrame, per_class:int=40, seed:int=0) -> pd.DataFrame:
     keep = np.concatenate([rng.permutation(idx)[:per_class] for idx in df.groupby('label').indices.values()])
     return df.iloc[np.sort(keep)].reset_index(drop=True)
 
+# %% ../nbs/05_data.ipynb #cf02eb9d
 def task_table(task:str, root=None, split:str='blocked', seed:int=0, subset:dict=None, quick:bool=False) -> pd.DataFrame:
     "The clips a run on `task` trains and validates on: `task_frame`, rows matching `subset`, and the quick subset if `quick`."
     df = task_frame(task, root, split=split, seed=seed)
     for column, value in (subset or {}).items(): df = df[df[column] == value].reset_index(drop=True)
     return quick_subset(df, seed=seed) if quick else df
 
+# %% ../nbs/05_data.ipynb #9e7a29be
 def category_guns(root=None) -> dict[str, list[str]]:
     "The guns of each firearm category in the gun data."
     df = task_frame('gun', root)

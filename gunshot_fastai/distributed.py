@@ -24,15 +24,18 @@ def _broadcast(self:DistributedDL, t, rank):
     torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
 
+# %% ../nbs/07b_distributed.ipynb #3902b678
 def distributed() -> bool:
     "Whether this process is one of several started by `accelerate launch` or `torchrun`."
     return num_distrib() > 1
 
+# %% ../nbs/07b_distributed.ipynb #e325922c
 def process_group():
     "accelerate's state for this process: it starts the process group (gloo on a CPU, NCCL on GPUs) once."
     from accelerate import PartialState
     return PartialState(cpu=not torch.cuda.is_available())
 
+# %% ../nbs/07b_distributed.ipynb #1f2f3863
 def same_in_every_process(obj):
     "`obj` as rank 0 has it, in every process of a distributed run (unchanged when alone)."
     if not distributed(): return obj
@@ -41,6 +44,7 @@ def same_in_every_process(obj):
     torch.distributed.broadcast_object_list(box, src=0)
     return box[0]
 
+# %% ../nbs/07b_distributed.ipynb #c28d916e
 @contextmanager
 def one_process():
     "Within it, fastai sees one process: each saves and restores its own files (the LR finder) and waits for no other."
@@ -48,6 +52,7 @@ def one_process():
     try: yield
     finally: os.environ.update(hidden)
 
+# %% ../nbs/07b_distributed.ipynb #e8ebe439
 def training_context(learn:Learner):
     "fastai's `distrib_ctx` when launched as several processes (plain batch norms, CPU or GPU), else nothing."
     if not distributed(): return nullcontext(learn)

@@ -36,6 +36,7 @@ def task_metrics(n_classes:int, valid_classes:int=None) -> list:
     "Accuracy and balanced accuracy; ROC AUC as well for two classes, when the validation clips hold both."
     return [accuracy, BalancedAccuracy()] + ([RocAucBinary()] if n_classes == 2 and valid_classes != 1 else [])
 
+# %% ../nbs/07a_learner.ipynb #b78b5388
 def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagenet', 'audioset', or a checkpoint path
                  mixup:bool=False, path=None,
                  probe:bool=True, # from learned weights: start the head as a linear probe (`probe_head`)
@@ -57,20 +58,12 @@ def linear_probe():
     "A class-balanced logistic regression on standardised features: the probe the project compares networks with."
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, class_weight='balanced'))
 
+# %% ../nbs/07a_learner.ipynb #73c1803d
 def _last_linear_name(model:nn.Module) -> str: return [n for n, m in model.named_modules() if isinstance(m, nn.Linear)][-1]
 
 def last_linear(model:nn.Module) -> nn.Linear: return model.get_submodule(_last_linear_name(model))
 
-def _with_bias(model:nn.Module) -> nn.Linear:
-    "The last linear layer, replaced by one with a bias if it has none (fastai's heads put a batch norm before it instead)."
-    name = _last_linear_name(model)
-    old = model.get_submodule(name)
-    if old.bias is not None: return old
-    parent, _, child = name.rpartition('.')
-    new = nn.Linear(old.in_features, old.out_features, bias=True)
-    setattr(model.get_submodule(parent), child, new)
-    return new
-
+# %% ../nbs/07a_learner.ipynb #cee7683a
 def head_features(learn:Learner, items:pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     "The inputs of the network's last linear layer for `items` (evaluation mode, no augmentation), and their class indices."
     dl, feats, ys, was_training = learn.dls.test_dl(items, with_labels=True), [], [], learn.model.training
@@ -82,6 +75,17 @@ def head_features(learn:Learner, items:pd.DataFrame) -> tuple[np.ndarray, np.nda
                 feats.append(h.stored); ys.append(yb.cpu())
     finally: learn.model.train(was_training)
     return torch.cat(feats).numpy(), torch.cat(ys).numpy()
+
+# %% ../nbs/07a_learner.ipynb #ac4876e6
+def _with_bias(model:nn.Module) -> nn.Linear:
+    "The last linear layer, replaced by one with a bias if it has none (fastai's heads put a batch norm before it instead)."
+    name = _last_linear_name(model)
+    old = model.get_submodule(name)
+    if old.bias is not None: return old
+    parent, _, child = name.rpartition('.')
+    new = nn.Linear(old.in_features, old.out_features, bias=True)
+    setattr(model.get_submodule(parent), child, new)
+    return new
 
 def probe_head(learn:Learner) -> float:
     "Fit `linear_probe` on the training clips' `head_features` and load it into the last linear layer (before the optimiser exists); its training accuracy."

@@ -53,6 +53,7 @@ def mn04(n_classes:int=AUDIOSET_CLASSES) -> nn.Module:
     if n_classes != AUDIOSET_CLASSES: m.classifier[3] = nn.Linear(m.classifier[3].in_features, n_classes)
     return m
 
+# %% ../nbs/07_models.ipynb #972de52f
 def efficientat_state(state:dict) -> dict:
     "An EfficientAT MobileNetV3 checkpoint with torchvision's names and shapes."
     out = {}
@@ -61,6 +62,7 @@ def efficientat_state(state:dict) -> dict:
         out[k] = v[:, :, None, None] if ('.fc1.' in k or '.fc2.' in k) and k.endswith('weight') and v.ndim == 2 else v
     return out
 
+# %% ../nbs/07_models.ipynb #f14fbf55
 def _mn04_split(m:nn.Module) -> list: return [params(m.features[:7]), params(m.features[7:]), params(m.classifier)]
 
 def mn04_embedding(m:nn.Module, x:torch.Tensor) -> torch.Tensor:
@@ -74,6 +76,7 @@ AUDIOSET_FILES = ('efficientat_mn04_as.pt', 'mn04_as_mAP_432.pt')  # our copy's 
 class WeightsMissing(FileNotFoundError):
     "Pretrained weights that are neither cached nor downloadable; the message says which file to put where."
 
+# %% ../nbs/07_models.ipynb #28bba5a0
 def _hub_checkpoints() -> Path: return Path(torch.hub.get_dir())/'checkpoints'
 
 def audioset_weights() -> Path:
@@ -89,6 +92,7 @@ def audioset_weights() -> Path:
                              f"those folders ($GUNSHOT_WEIGHTS names your own), or train with weights='none'.") from None
     return _hub_checkpoints()/AUDIOSET_FILES[1]
 
+# %% ../nbs/07_models.ipynb #242af9fe
 def imagenet_weights(arch:str):
     "torchvision's ImageNet weights for `arch`, from its cache or downloaded into it; `WeightsMissing` if neither works."
     weights = torchvision.models.get_model_weights(RESNETS[arch]).DEFAULT
@@ -101,6 +105,7 @@ def imagenet_weights(arch:str):
                                  f"or train with weights='none'.") from None
     return weights
 
+# %% ../nbs/07_models.ipynb #c1080bd3
 def sha256(path) -> str:
     "SHA-256 of a file, to record exactly which weights a model started from."
     h = hashlib.sha256()
@@ -132,6 +137,7 @@ def checkpoint_meta(path) -> dict:
     state = torch.load(path, map_location='cpu', weights_only=True)
     return state.get('meta', {}) if isinstance(state, dict) else {}
 
+# %% ../nbs/07_models.ipynb #2d10f026
 def load_matching(model:nn.Module, state:dict) -> int:
     "Copy every tensor of `state` whose name and shape match `model`'s (a new head keeps its own); returns how many."
     own = model.state_dict()
@@ -139,6 +145,7 @@ def load_matching(model:nn.Module, state:dict) -> int:
     model.load_state_dict(matching, strict=False)
     return len(matching)
 
+# %% ../nbs/07_models.ipynb #5a46cfa4
 def create_model(arch:str, n_out:int, weights:str='none' # 'none', 'imagenet' (ResNets), 'audioset' (mn04), or a checkpoint path
                 ) -> tuple[nn.Module, callable, str, bool]:
     "The network for `arch`, its parameter-group splitter, a truthful description of its weights, and whether they were learned elsewhere."

@@ -96,6 +96,7 @@ def positive_runs(starts:np.ndarray, p:np.ndarray, threshold:float, window:float
     pos = np.flatnonzero(p >= threshold)
     return np.split(pos, np.flatnonzero(np.diff(starts[pos]) >= window) + 1) if len(pos) else []
 
+# %% ../nbs/16_scan.ipynb #969df6a8
 def detection_class(model:ClipClassifier, target:str=None) -> str:
     "The class a scan looks for: `target`, or the model's detection class ('gunshot')."
     target = target or model.target
@@ -104,6 +105,7 @@ def detection_class(model:ClipClassifier, target:str=None) -> str:
                                      f"(scanning needs a detector with a 'gunshot' class, or a target class)")
     return target
 
+# %% ../nbs/16_scan.ipynb #bf8654d8
 def scan_file(model:ClipClassifier, # a detector (`load_model`)
               path, # the recording
               threshold:float=None, # minimum probability of the target class (default: the model's)
@@ -138,6 +140,7 @@ def scan_one(model:ClipClassifier, path, max_duration:float=None, **kwargs) -> d
         return {'path': str(path), 'events': scan_file(model, path, max_duration=max_duration, **kwargs)}
     except AudioError as e: return {'path': str(path), 'error': e.problem}
 
+# %% ../nbs/16_scan.ipynb #3f1a7eb2
 _worker_model = None
 
 def _start_worker(model_path, threads:int):

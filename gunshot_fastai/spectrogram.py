@@ -16,7 +16,7 @@ from .audio import DEFAULT_SR, load_audio, normalise, align_onset, stft_power
 
 # %% auto #0
 __all__ = ['FEATURES_VERSION', 'MN04_SPEC', 'CLIP_SECONDS', 'SpecConfig', 'kaldi_mel_filters', 'mel_filters', 'mel_power',
-           'to_log', 'log_mel', 'to_unit', 'spec_input', 'spec_image', 'input_image', 'to_feature_rate', 'read_window',
+           'to_log', 'log_mel', 'to_unit', 'spec_image', 'spec_input', 'input_image', 'to_feature_rate', 'read_window',
            'clip_window', 'clip_features']
 
 # %% ../nbs/03_spectrogram.ipynb #a18dd171
@@ -104,12 +104,14 @@ def kaldi_mel_filters(n_mels:int, n_fft:int, sr:int, fmin:float, fmax:float) -> 
     banks = np.maximum(0, np.minimum((mel - left)/delta, (left + 2*delta - mel)/delta))
     return np.pad(banks, ((0, 0), (0, 1))).astype(np.float32)
 
+# %% ../nbs/03_spectrogram.ipynb #9030f5c6
 @lru_cache(maxsize=8)
 def mel_filters(cfg:SpecConfig) -> np.ndarray:
     "The (n_mels × n_fft/2+1) mel filterbank for `cfg`, built once."
     if cfg.front == 'kaldi': return kaldi_mel_filters(cfg.n_mels, cfg.n_fft, cfg.sr, cfg.fmin, cfg.fmax)
     return librosa.filters.mel(sr=cfg.sr, n_fft=cfg.n_fft, n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=cfg.fmax)
 
+# %% ../nbs/03_spectrogram.ipynb #66eab194
 def mel_power(y:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
     "Mel-band power (n_mels × frames) of `y` at `cfg.sr`, or of each row of a batch of equal-length signals."
     if cfg.front == 'kaldi':
@@ -119,11 +121,13 @@ def mel_power(y:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
     else: power = stft_power(y, cfg.n_fft, cfg.hop_length, cfg.win_length)
     return mel_filters(cfg) @ power
 
+# %% ../nbs/03_spectrogram.ipynb #02879ea9
 def to_log(power:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
     "Levels of mel-band power: dB (librosa front end) or ln(x + 1e-5) (Kaldi front end)."
     if cfg.front == 'kaldi': return np.log(power + 1e-5)
     return librosa.power_to_db(power, ref=1.0, amin=1e-10, top_db=None)
 
+# %% ../nbs/03_spectrogram.ipynb #711aaf40
 def log_mel(y:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
     "Log-mel features of `y` (n_mels × frames) at `cfg.sr`, or of each row of a batch of equal-length signals."
     return to_log(mel_power(y, cfg), cfg)
@@ -133,28 +137,30 @@ MN04_SPEC = SpecConfig(sr=32_000, band_hz=8000, front='kaldi', n_fft=1024, win_l
                        fmin=0., fmax=15_000., image='mono', level_min=-4.5, level_max=0.5)
 
 # %% ../nbs/03_spectrogram.ipynb #7a95ccee
-@lru_cache(maxsize=8)
-def _colour_table(cmap:str) -> np.ndarray:
-    return (colormaps[cmap](np.linspace(0, 1, 256))[:, :3]*255).round().astype(np.uint8)
-
 def to_unit(levels:np.ndarray, cfg:SpecConfig=SpecConfig(), per_image:bool=False, clip:bool=True) -> np.ndarray:
     "Levels scaled to [0, 1]: on the config's fixed range, or on this image's own min–max when `per_image`."
     lo, hi = (levels.min(), levels.max()) if per_image else (cfg.level_min, cfg.level_max)
     unit = (levels - lo)/max(hi - lo, 1e-6)
     return np.clip(unit, 0, 1) if clip else unit
 
+# %% ../nbs/03_spectrogram.ipynb #00db40a1
+@lru_cache(maxsize=8)
+def _colour_table(cmap:str) -> np.ndarray:
+    return (colormaps[cmap](np.linspace(0, 1, 256))[:, :3]*255).round().astype(np.uint8)
+
 def _colour_index(levels:np.ndarray, cfg:SpecConfig, per_image:bool=False) -> np.ndarray:
     "Colour indices 0..255, flipped so the lowest band is the bottom row."
     return (to_unit(levels, cfg, per_image)[..., ::-1, :]*255).round().astype(np.uint8)
 
+def spec_image(levels:np.ndarray, cfg:SpecConfig=SpecConfig(), per_image:bool=False) -> Image.Image:
+    "A colour picture of log-mel features: time left to right, low frequencies at the bottom."
+    return Image.fromarray(_colour_table(cfg.cmap)[_colour_index(levels, cfg, per_image)])
+
+# %% ../nbs/03_spectrogram.ipynb #356d37ae
 def spec_input(levels:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
     "The network's input (… × channels × height × width) for features of one clip or a batch: uint8 RGB or float32 mono."
     if cfg.image == 'mono': return to_unit(levels, cfg, clip=False).astype(np.float32)[..., None, :, :]
     return np.moveaxis(_colour_table(cfg.cmap)[_colour_index(levels, cfg)], -1, -3)
-
-def spec_image(levels:np.ndarray, cfg:SpecConfig=SpecConfig(), per_image:bool=False) -> Image.Image:
-    "A colour picture of log-mel features: time left to right, low frequencies at the bottom."
-    return Image.fromarray(_colour_table(cfg.cmap)[_colour_index(levels, cfg, per_image)])
 
 # %% ../nbs/03_spectrogram.ipynb #eb9aaf39
 def input_image(levels:np.ndarray, cfg:SpecConfig=SpecConfig()) -> Image.Image:
@@ -167,6 +173,7 @@ def to_feature_rate(y:np.ndarray, cfg:SpecConfig) -> np.ndarray:
     "Audio read at `cfg.read_sr`, resampled to `cfg.sr` (unchanged when they agree)."
     return y if cfg.read_sr == cfg.sr else soxr.resample(y, cfg.read_sr, cfg.sr, quality='HQ')
 
+# %% ../nbs/03_spectrogram.ipynb #09a4318b
 CLIP_SECONDS = 30.  # a clip is classified from its first 30 s; longer recordings are for the scanner
 
 def read_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
@@ -174,10 +181,12 @@ def read_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> n
     y = normalise(load_audio(path, cfg.read_sr, reject_silent=True, max_duration=max_duration, first=CLIP_SECONDS), cfg.norm)
     return align_onset(y, cfg.read_sr, cfg.duration, cfg.pre_roll, onset=None if cfg.align else cfg.pre_roll)
 
+# %% ../nbs/03_spectrogram.ipynb #0e523b6d
 def clip_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
     "`read_window` at the features' rate `cfg.sr`."
     return to_feature_rate(read_window(path, cfg, max_duration), cfg)
 
+# %% ../nbs/03_spectrogram.ipynb #cf238fab
 def clip_features(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
     "Log-mel features (n_mels × frames) of the onset-aligned, normalised window of the audio file at `path`."
     return log_mel(clip_window(path, cfg, max_duration), cfg).astype(np.float32)
