@@ -14,7 +14,7 @@ from .scan_bench import real_mixtures
 import soundfile as sf
 
 # %% auto #0
-__all__ = ['archive_benchmark', 'archive_overhead']
+__all__ = ['DASK_FILES', 'archive_benchmark', 'held_by_dask', 'archive_overhead']
 
 # %% ../nbs/22c_archive_bench.ipynb #852d15ed
 def archive_benchmark(model_path, files:int=24, minutes:float=1., workers:int=2, root=None, fold:int=1) -> list[dict]:
@@ -35,21 +35,35 @@ def archive_benchmark(model_path, files:int=24, minutes:float=1., workers:int=2,
     many['total_vs_process_pool'] = round(pool['total_s']/many['total_s'], 2)
     return rows
 
+# %% ../nbs/22c_archive_bench.ipynb #73871e6e
+DASK_FILES = ('/distributed/', '/dask/', '/tornado/')  # where Dask's scheduler and client machinery allocate
+
+def held_by_dask(snapshot:tracemalloc.Snapshot) -> dict:
+    "MB a `tracemalloc` snapshot holds: allocated by Dask's own code (`DASK_FILES`), and by everything else."
+    sizes = [(s.size, any(k in s.traceback[0].filename for k in DASK_FILES)) for s in snapshot.statistics('filename')]
+    return {'dask_mb': round(sum(b for b, d in sizes if d)/2**20, 2), 'rest_mb': round(sum(b for b, d in sizes if not d)/2**20, 2)}
+
 # %% ../nbs/22c_archive_bench.ipynb #5daeb0ab
 def archive_overhead(model_path, counts=(200, 2000), seconds:float=0.5, workers:int=2) -> list[dict]:
-    "Per-file cost of the engine and the client's peak Python memory (tracemalloc), scanning `counts` tiny files on Dask."
+    "Per-file cost of the engine, and the client process's Python memory (tracemalloc: its peak, and what Dask and the rest hold after the last file), scanning `counts` tiny files on Dask."
     rows = []
     with tempfile.TemporaryDirectory() as d:
         clip = Path(d)/'clip.wav'  # quiet noise: the engine's cost, not the detector's
         sf.write(clip, 0.01*np.random.default_rng(0).standard_normal(round(seconds*DEFAULT_SR)), DEFAULT_SR)
         alone = [scan_record(model_path, clip)['seconds'] for _ in range(21)][1:]  # in this process, the model loaded once
+        scan_archive(model_path, [clip], None, engine='dask', workers=workers, progress=False)  # Dask imported and started once, not counted
         for n in counts:
             folder = Path(d)/f'n{n}'; folder.mkdir()
             for i in range(n): (folder/f'{i:05d}.wav').hardlink_to(clip)
+            seen, end = [], {}
+            def on_record(r):
+                seen.append(1)
+                if len(seen) == n: end.update(held_by_dask(tracemalloc.take_snapshot()))  # the scan's state, before it closes
             tracemalloc.start()
-            s = scan_archive(model_path, [folder], Path(d)/f'table{n}', engine='dask', workers=workers, progress=False)
+            s = scan_archive(model_path, [folder], Path(d)/f'table{n}', engine='dask', workers=workers, progress=False, on_record=on_record)
             peak = tracemalloc.get_traced_memory()[1]; tracemalloc.stop()
             rows.append({'files': n, 'workers': workers, 'scanning_s': s['wall_s'], 'ms_per_file_per_worker': round(1000*s['wall_s']*workers/n, 1),
-                         'ms_scan_alone': round(1000*float(np.median(alone)), 1), 'client_peak_mb': round(peak/2**20, 1)})
+                         'ms_scan_alone': round(1000*float(np.median(alone)), 1), 'client_peak_mb': round(peak/2**20, 1),
+                         **{f'held_{k}': v for k, v in end.items()}})
     for r in rows: r['overhead_ms_per_file'] = round(r['ms_per_file_per_worker'] - r['ms_scan_alone'], 1)
     return rows

@@ -32,6 +32,7 @@ def mfcc_stats(path, cfg:SpecConfig=TRAIN_SPEC, n_mfcc:int=20) -> np.ndarray:
                              n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=cfg.fmax)
     return np.concatenate([m.mean(axis=1), m.std(axis=1), m.max(axis=1)]).astype(np.float32)
 
+# %% ../nbs/19_baselines.ipynb #1bef1d21
 def _stats_or_none(path):
     one_thread_per_worker()
     try: return mfcc_stats(path)
@@ -44,6 +45,7 @@ def mfcc_table(df:pd.DataFrame, n_workers:int=2) -> tuple[pd.DataFrame, np.ndarr
     ok = np.array([f is not None for f in feats])
     return df[ok].reset_index(drop=True), np.stack([f for f in feats if f is not None])
 
+# %% ../nbs/19_baselines.ipynb #6b81394f
 def logistic_predictions(df:pd.DataFrame, feats:np.ndarray, valid_fold:int, classes:list) -> pd.DataFrame:
     "Validation-fold predictions of a class-balanced logistic regression on standardised features (one row per clip of `df`)."
     train, valid = (df.fold != valid_fold).to_numpy(), (df.fold == valid_fold).to_numpy()
@@ -72,6 +74,7 @@ def audioset_table(df:pd.DataFrame, spec:SpecConfig=MN04_SPEC) -> tuple[pd.DataF
     probs, emb = audioset_outputs(df.path, spec=spec)
     return df, probs, emb
 
+# %% ../nbs/19_baselines.ipynb #b5c006dc
 def zero_shot_predictions(df:pd.DataFrame, probs:np.ndarray, valid_fold:int) -> pd.DataFrame:
     "Detection by the untrained AudioSet network: P(gunshot) = its largest gun-class probability, on `valid_fold`."
     valid = (df.fold == valid_fold).to_numpy()

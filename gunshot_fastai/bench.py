@@ -54,6 +54,7 @@ def bare_render_loop(paths, cfg:SpecConfig):
         librosa.feature.melspectrogram(y=y, sr=cfg.sr, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
                                        n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=cfg.fmax)
 
+# %% ../nbs/22_bench.ipynb #e5c2da4a
 def render_benchmark(paths, cfg:SpecConfig=SpecConfig(), workers:int=None, rounds:int=3) -> dict:
     "Clips/s of the bare loop, the renderer, and a fully cached re-run; medians over `rounds`."
     bare_render_loop(paths[:2], cfg)  # librosa loads its resampler lazily on first use (~1.4 s): not counted
@@ -90,10 +91,12 @@ def training_throughput(arch:str='resnet18', spec:SpecConfig=TRAIN_SPEC, bs:int=
     out['unfrozen_vs_frozen_time'] = round(out['frozen_images_per_s']/out['unfrozen_images_per_s'], 2)
     return out
 
+# %% ../nbs/22_bench.ipynb #f978495f
 def runtime_name(model:ClipClassifier) -> str:
     "What runs `model`'s network: onnxruntime for an ONNX export, else PyTorch."
     return 'onnxruntime' if Path(str(model.path)).suffix.lower() == '.onnx' else 'pytorch'
 
+# %% ../nbs/22_bench.ipynb #286c4b80
 def inference_throughput(model:ClipClassifier, paths, windows:int=256, bs:int=64) -> dict:
     "Per-clip latency through `predict_file`, and scan windows/s through batched `probabilities`."
     model.predict_file(paths[0])  # warm-up
@@ -104,7 +107,6 @@ def inference_throughput(model:ClipClassifier, paths, windows:int=256, bs:int=64
     wsecs, _ = timed(lambda: [model.probabilities(features) for _ in range(n)])
     return {'runtime': runtime_name(model), 'clips': len(paths), 'predict_ms_per_clip': round(1000*secs/len(paths), 1),
             'predict_file_clips_per_s': round(len(paths)/secs, 1), 'batched_windows_per_s': round(n*bs/wsecs, 1)}
-
 
 # %% ../nbs/22_bench.ipynb #7e1a0002
 def real_training(task:str='detect', archs=(('resnet18', 'none'), ('mn04', 'audioset')), bs:int=64, root=None,

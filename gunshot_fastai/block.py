@@ -40,6 +40,7 @@ class AudioInput(Transform):
     def encodes(self, x) -> TensorImage:  # a path, or features computed in front of it (`06a_augment`)
         return self.encode(x if isinstance(x, np.ndarray) else self.features(x))
 
+# %% ../nbs/06_block.ipynb #137e814c
 def AudioBlock(cfg:SpecConfig=SpecConfig(), cache=None, # feature cache root (None: compute every time)
                wave_tfms:list=None # transforms in front of the audio input, path to features (e.g. `augment.AugmentWaveform`)
               ) -> TransformBlock:

@@ -22,7 +22,7 @@ from .listen import listen
 from .load import load_model
 
 # %% auto #0
-__all__ = ['training_mixtures', 'event_threshold', 'train_continuous', 'store_listening_threshold']
+__all__ = ['training_mixtures', 'event_threshold', 'store_listening_threshold', 'train_continuous']
 
 # %% ../nbs/20a_continuous.ipynb #c0a70011
 def training_mixtures(folder, root=None, folds=(2, 3, 4, 5), snrs=(0., 10., 20.), duration:float=120., shots:int=15,
@@ -36,6 +36,7 @@ def training_mixtures(folder, root=None, folds=(2, 3, 4, 5), snrs=(0., 10., 20.)
             out.append((f, write_mixture(f, background, clips, duration=duration, n_shots=shots, snr_db=snr, min_gap=6., seed=seed + k)))
     return out
 
+# %% ../nbs/20a_continuous.ipynb #b4f9cc51
 class _Replayed:
     "`model`, answering a listener's batches from the first pass's record on every later pass (`rewind` starts one)."
     def __init__(self, model): self.model, self.record, self.i = model, [], 0
@@ -65,6 +66,18 @@ def event_threshold(model, # a detector (`load.load_model`) or the path of one
             'f1_by_threshold': {f'{t:.2f}': round(float(v), 4) for t, v in zip(grid, mean)}}
 
 # %% ../nbs/20a_continuous.ipynb #c0a70015
+def store_listening_threshold(model_path, root=None, folds=(2, 3, 4, 5), # the folds the detector trained on
+                              quick:bool=False # one short mixture per fold, at 10 dB only
+                             ) -> dict:
+    "Choose the listening threshold of the detector at `model_path` on mixtures of `folds` (`event_threshold`), store it there; its description."
+    with tempfile.TemporaryDirectory() as d, phase(f"listening threshold from mixtures of folds {list(folds)}"):
+        mixtures = training_mixtures(d, root, folds, **(dict(snrs=(10.,), duration=60., shots=6) if quick else {}))
+        chosen = event_threshold(model_path, mixtures)
+    chosen['chosen_on'] = f"listening to {len(mixtures)} mixtures of training folds {list(folds)}"
+    print(f"listening threshold {chosen['value']:.2f}: mean event F1 {chosen['mean_event_f1']:.3f} ({chosen['chosen_on']})", flush=True)
+    return store_threshold(model_path, chosen).meta
+
+# %% ../nbs/20a_continuous.ipynb #e77659c6
 def train_continuous(out, # where to export the model (.pkl)
                      root=None, # data root
                      arch:str='mn04', # a network of `models.ARCHS`
@@ -84,14 +97,3 @@ def train_continuous(out, # where to export the model (.pkl)
     if rank_distrib(): return meta  # process 0 exported the model and chooses its threshold
     folds = sorted(set(windows.fold) - {valid_fold})
     return store_listening_threshold(out, root, folds[:1] if quick else folds, quick)
-
-def store_listening_threshold(model_path, root=None, folds=(2, 3, 4, 5), # the folds the detector trained on
-                              quick:bool=False # one short mixture per fold, at 10 dB only
-                             ) -> dict:
-    "Choose the listening threshold of the detector at `model_path` on mixtures of `folds` (`event_threshold`), store it there; its description."
-    with tempfile.TemporaryDirectory() as d, phase(f"listening threshold from mixtures of folds {list(folds)}"):
-        mixtures = training_mixtures(d, root, folds, **(dict(snrs=(10.,), duration=60., shots=6) if quick else {}))
-        chosen = event_threshold(model_path, mixtures)
-    chosen['chosen_on'] = f"listening to {len(mixtures)} mixtures of training folds {list(folds)}"
-    print(f"listening threshold {chosen['value']:.2f}: mean event F1 {chosen['mean_event_f1']:.3f} ({chosen['chosen_on']})", flush=True)
-    return store_threshold(model_path, chosen).meta

@@ -18,6 +18,7 @@ def project_root(start=None) -> Path:
     start = Path(start or Path.cwd()).resolve()
     return next((d for d in (start, *start.parents) if (d/'pyproject.toml').is_file()), start)
 
+# %% ../nbs/00_core.ipynb #c1d5a2e3
 def data_root(start=None) -> Path:
     "Data root: `$GUNSHOT_DATA` if set, else `../shared/data` beside the checkout if it exists, else the project's `data/`."
     if os.environ.get('GUNSHOT_DATA'): return Path(os.environ['GUNSHOT_DATA'])
@@ -92,6 +93,7 @@ class UsageError(Exception):
 QUIET_WARNINGS = [dict(category=FutureWarning, message=r'`torch\.jit\.script` is deprecated'),
                   dict(category=UserWarning, message=r'The file .* is too silent to be added as noise')]  # audiomentations, per draw
 
+# %% ../nbs/00_core.ipynb #3a88561d
 def command(name:str):
     "Decorate a command's body: exit status 2 with one line on stderr for `UsageError` and `FileProblem`; bars only on a terminal."
     def deco(f):
@@ -107,6 +109,7 @@ def command(name:str):
         return _f
     return deco
 
+# %% ../nbs/00_core.ipynb #4bf78b81
 def check_choice(name:str, value, choices):
     "Raise `UsageError` unless `value` is one of `choices`."
     if value not in choices: raise UsageError(f"{name} must be one of {', '.join(map(str, choices))}, not {value!r}")

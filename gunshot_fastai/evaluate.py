@@ -33,6 +33,7 @@ def validation_frame(model:ClipClassifier, root=None) -> pd.DataFrame:
               f"(manifest hash {manifest_hash(df)[:10]} vs {meta['manifest_sha1'][:10]})", file=sys.stderr)
     return df[df.fold == meta['valid_fold']].reset_index(drop=True)
 
+# %% ../nbs/20_evaluate.ipynb #08da1a31
 def model_predictions(model:ClipClassifier, df:pd.DataFrame, cache=None) -> tuple[pd.DataFrame, object]:
     "`df`'s clips scored by `model` (a `prediction_table`, with firearm categories for gun models) and its interpretation, where its kind has one."
     cache = cache or feature_cache()

@@ -34,6 +34,7 @@ def resolution(report:dict) -> dict:
     return {'accuracy': 1/report['clips'], 'roc_auc': 1/others, 'fpr_at_stored_threshold': 1/others,
             'worst_source_fpr': 1/d['worst_false_alarm_source']['clips']}
 
+# %% ../nbs/20b_guard.ipynb #54bf4cb1
 def make_reference(reports:list[dict], # evaluation metrics of the same command, one per seed
                    command:str, # the command the runs came from
                    seeds:list=None # their seeds, recorded beside each run's figures
@@ -84,6 +85,7 @@ def read_report(path) -> dict:
         raise ValueError(f"{path}: not a detector's evaluation report (gunshot-evaluate --model DETECTOR --out DIR writes one)")
     return m
 
+# %% ../nbs/20b_guard.ipynb #dbc28bd5
 def write_reference(reference:dict, path) -> Path:
     "Write `reference` as JSON to `path`, atomically."
     with atomic_write(path) as f: f.write((json.dumps(reference, indent=1) + '\n').encode())

@@ -128,6 +128,7 @@ def event_onset(y:np.ndarray, sr:int, recent:float=None) -> float:
     t, s = times[times >= recent], strength[times >= recent]
     return float(t[np.argmax(s >= 0.5*s.max())])
 
+# %% ../nbs/16a_listen.ipynb #3d464fce
 class Listener:
     "Decide gunshot events in a stream pushed block by block, each as soon as a window clears the threshold."
     def __init__(self, model:ClipClassifier, # a detector (`load.load_model`)
@@ -179,6 +180,7 @@ class Listener:
         if self.t0 is not None: e['latency'] = round(now - self.t0 - onset, 3)
         return e
 
+# %% ../nbs/16a_listen.ipynb #71fe93ad
 def listen(model:ClipClassifier, blocks:Iterable[np.ndarray], **kwargs) -> Iterator[dict]:
     "Each event in a stream of blocks (at the model's reading rate) as soon as it is decided; `Listener`'s options."
     listener = Listener(model, **kwargs)

@@ -28,6 +28,7 @@ def prediction_table(df:pd.DataFrame, probs:np.ndarray, classes:list) -> pd.Data
     out['loss'] = -np.log(np.clip(true_p, 1e-7, 1))
     return out
 
+# %% ../nbs/18_metrics.ipynb #f23da123
 def classification_metrics(labels, predicted, classes:list) -> dict:
     "Accuracy, macro precision/recall/F1, balanced accuracy, per-class report and confusion matrix of `predicted` labels."
     y = np.array([classes.index(l) for l in labels])
@@ -40,6 +41,8 @@ def classification_metrics(labels, predicted, classes:list) -> dict:
             'confusion': confusion_matrix(y, pred, labels=range(len(classes))).tolist(), 'classes': list(classes)}
 
 # %% ../nbs/18_metrics.ipynb #009895ac
+def _rate(hits) -> float|None: return float(np.mean(hits)) if len(hits) else None  # None: no clips to count among
+
 def fnr_threshold(is_gunshot, p, max_fnr:float=0.01) -> dict:
     "The highest threshold on `p` missing at most `max_fnr` of the gunshots, with the rates it gives."
     is_gunshot, p = np.asarray(is_gunshot, bool), np.asarray(p, float)
@@ -48,8 +51,7 @@ def fnr_threshold(is_gunshot, p, max_fnr:float=0.01) -> dict:
     return {'value': t, 'max_fnr': max_fnr, 'fnr': float((pos < t).mean()), 'fpr': _rate(p[~is_gunshot] >= t),
             'gunshots': int(len(pos)), 'others': int((~is_gunshot).sum())}
 
-def _rate(hits) -> float|None: return float(np.mean(hits)) if len(hits) else None  # None: no clips to count among
-
+# %% ../nbs/18_metrics.ipynb #a177c8de
 def detection_metrics(is_gunshot, p, threshold:float=0.5, max_fnr:float=0.01) -> dict:
     "Rates at `threshold`, ROC and PR AUC, and the threshold keeping the false-negative rate at or below `max_fnr`."
     y, p = np.asarray(is_gunshot, bool), np.asarray(p, float)

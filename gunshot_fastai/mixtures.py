@@ -22,6 +22,7 @@ def mixture_sources(root=None, fold:int=1) -> tuple[list[Path], list[Path]]:
     df = df[df.fold == fold]
     return background_clips(df), [Path(p) for p in df[df.label == 'gunshot'].path]
 
+# %% ../nbs/15_mixtures.ipynb #136b3144
 def _fade(y:np.ndarray, n_in:int, n_out:int) -> np.ndarray:
     y = y.copy()
     y[:n_in] *= np.linspace(0, 1, n_in, dtype=np.float32)[:len(y)]
@@ -33,6 +34,7 @@ def rms(y:np.ndarray) -> float: return float(np.sqrt(np.mean(np.square(y, dtype=
 
 BED_RMS = 0.03  # every background clip is played at -30 dBFS RMS
 
+# %% ../nbs/15_mixtures.ipynb #c516ae90
 def event_cut(path, sr:int=DEFAULT_SR, length:float=3., fade:float=0.05) -> tuple[np.ndarray, int]:
     "The sound of the audio file at `path` from 20 ms before its main onset to at most `length` s after it, faded; and the onset's sample in it."
     y = load_audio(path, sr)
@@ -40,12 +42,12 @@ def event_cut(path, sr:int=DEFAULT_SR, length:float=3., fade:float=0.05) -> tupl
     lead = min(o, round(0.02*sr))  # keep 20 ms before the onset, so the attack itself is not faded
     return _fade(y[o - lead:o + round(length*sr)], round(0.005*sr), round(fade*sr)), lead
 
+# %% ../nbs/15_mixtures.ipynb #c3d6b127
 def add_event(mix:np.ndarray, y:np.ndarray, lead:int, at:float, level:float, sr:int=DEFAULT_SR):
     "Add `y` to `mix` in place, its onset (sample `lead`) at `at` s and its first half-second at RMS `level`; what falls outside `mix` is left out."
     i = round(at*sr) - lead
     lo, hi = max(i, 0), min(i + len(y), len(mix))
     if hi > lo: mix[lo:hi] += y[lo - i:hi - i]*(level/rms(y[lead:lead + sr//2]))
-
 
 # %% ../nbs/15_mixtures.ipynb #c2c03a44
 def background_bed(background:list, # background clips, played end to end in a random order (cycled until long enough)
@@ -57,8 +59,10 @@ def background_bed(background:list, # background clips, played end to end in a r
     rng = np.random.default_rng(seed)
     bed, rows, total, fade = [], [], 0, round(0.05*sr)
     rise = np.sin(np.linspace(0, np.pi/2, fade, dtype=np.float32))  # equal-power crossfade: no dip, no click
-    for i in rng.permutation(len(background)).tolist()*(1 + int(duration//5)):  # cycle until long enough
-        if total >= duration*sr: break
+    order, k = rng.permutation(len(background)).tolist(), 0
+    while total < duration*sr:  # cycle through the clips until long enough
+        if k == len(order) and not bed: raise ValueError(f"none of the {len(order)} background clips is loud and long enough to play")
+        i = order[k % len(order)]; k += 1
         y = load_audio(background[i], sr)
         if rms(y) < 1e-4 or len(y) < 4*fade: continue
         y = y*(BED_RMS/rms(y))
@@ -94,6 +98,7 @@ def build_mixture(background:list, # background clips, played end to end (cycled
         rows.append({'path': str(shots[j]), 'onset': at, 'end': at + (len(y) - lead)/sr})
     return (mix/max(1., np.abs(mix).max()/0.99)).astype(np.float32), pd.DataFrame(rows)
 
+# %% ../nbs/15_mixtures.ipynb #b52b0f7a
 @delegates(build_mixture)
 def write_mixture(path, background:list, shots:list, sr:int=DEFAULT_SR, **kw) -> pd.DataFrame:
     "Write a `build_mixture` recording to `path` (16-bit FLAC); returns its table of inserted shots."

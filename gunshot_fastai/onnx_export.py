@@ -32,6 +32,7 @@ class Probabilities(nn.Module):
         self.register_buffer('std', std if std is not None else torch.ones(1, 1, 1, 1))
     def forward(self, x): return torch.softmax(self.net((x/self.div - self.mean)/self.std), dim=1)
 
+# %% ../nbs/12_onnx_export.ipynb #961b0b0d
 def export_onnx(model_path, out, opset:int=17) -> Path:
     "Write the network of the exported learner at `model_path` to `out` (.onnx) and its description to `onnx_description(out)`, checked against the learner."
     model_path, out = Path(model_path), Path(out)

@@ -18,10 +18,12 @@ __all__ = ['ModelError', 'onnx_description', 'check_description', 'ClipClassifie
 class ModelError(FileProblem):
     "A file that cannot be used as a gunshot_fastai model."
 
+# %% ../nbs/09_predictor.ipynb #02f8fb11
 def onnx_description(path) -> Path:
     "Where the description of the ONNX export `path` lives: `M.onnx.json`, so that it never replaces `M.json`, the learner's."
     return Path(f"{path}.json")
 
+# %% ../nbs/09_predictor.ipynb #281b072a
 def check_description(meta, classes:list, path=None) -> dict:
     "`meta` if it describes a network predicting `classes`, else `ModelError` naming `path` and the problem."
     if not isinstance(meta, dict): raise ModelError(path, "not a gunshot_fastai model (no description)")

@@ -49,6 +49,7 @@ class Windower:
             self.start += self.h
         return out
 
+# %% ../nbs/16_scan.ipynb #cb4cda0f
 def stream_windows(blocks:Iterable[np.ndarray], n:int, h:int) -> Iterator[tuple[int, np.ndarray]]:
     "(first sample, window) for `n`-sample windows every `h` samples over a stream of blocks; the last zero-padded."
     windows = Windower(n, h)

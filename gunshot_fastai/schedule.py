@@ -41,6 +41,7 @@ class Stage:
     lr:float|None = None  # None: the LR finder's valley, found just before this stage
     lr_div:float = 1.  # earlier groups get lr/lr_div .. lr
 
+# %% ../nbs/07c_schedule.ipynb #081be168
 def default_schedule(pretrained:bool, epochs:int=30, lrs:tuple=None # each stage's rate (default: the LR finder's)
                     ) -> list[Stage]:
     "Head, then the late body, then everything with discriminative rates, from learned weights; one stage from scratch."
@@ -49,6 +50,7 @@ def default_schedule(pretrained:bool, epochs:int=30, lrs:tuple=None # each stage
     return [Stage(max(1, epochs//10), groups=1, lr=h), Stage(max(1, epochs//5), groups=2, lr=b, lr_div=10),
             Stage(max(1, epochs - epochs//10 - epochs//5), groups=None, lr=a, lr_div=100)]
 
+# %% ../nbs/07c_schedule.ipynb #013580ac
 def parse_schedule(spec:str) -> list[Stage]:
     "Stages from 'EPOCHS[:GROUPS[:LR[:LR_DIV]]],...', e.g. '2:1,3:2::10,8:all::100' (empty LR: the LR finder's)."
     stages = []
@@ -60,6 +62,7 @@ def parse_schedule(spec:str) -> list[Stage]:
         if stages[-1].epochs < 1 or (stages[-1].groups or 1) < 1: raise ValueError(f"schedule stage {part!r}: epochs and groups must be positive")
     return stages
 
+# %% ../nbs/07c_schedule.ipynb #c2ad0e38
 def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', patience:int|None=None, keep:str='last',
                log='train_log.csv', plot_dir=None, lr_find_its:int=100) -> pd.DataFrame:
     "Train `learn` through `stages`, keeping each stage's last or best epoch (`keep`), with early stopping after `patience` epochs if given; one row of metrics per stage."

@@ -46,6 +46,7 @@ class BodyLimit:
             return message
         await self.app(scope, limited_receive, send)
 
+# %% ../nbs/17_serve.ipynb #f5268d56
 def _saved_upload(upload:UploadFile, folder:Path, max_duration:float) -> Path:
     "Write `upload` to a private file in `folder`, keeping only its (known) audio extension; 4xx if it cannot be used."
     name = upload.filename or 'upload'

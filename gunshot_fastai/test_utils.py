@@ -38,10 +38,12 @@ def tone(freq:float=440., sr:int=16_000, duration:float=1.0, amp:float=0.5):
     t = np.arange(round(sr*duration))/sr
     return (amp*np.sin(2*np.pi*freq*t)).astype(np.float32)
 
+# %% ../nbs/97_test_utils.ipynb #a35747c3
 def noise(sr:int=16_000, duration:float=1.0, amp:float=0.1, seed:int=0):
     "White noise."
     return (amp*np.random.default_rng(seed).standard_normal(round(sr*duration))).astype(np.float32)
 
+# %% ../nbs/97_test_utils.ipynb #30acfc19
 def silence(sr:int=16_000, duration:float=1.0):
     "Digital silence."
     return np.zeros(round(sr*duration), np.float32)

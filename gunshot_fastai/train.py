@@ -40,6 +40,7 @@ class Recipe:
 
 RECIPES = {'detect': Recipe(lrs=(2e-3, 1e-3, 1e-3), conditions={})}  # task -> its recipe, chosen on the ablation below; others: `Recipe()`
 
+# %% ../nbs/08_train.ipynb #10de901c
 def task_recipe(task:str) -> Recipe: return RECIPES.get(task, Recipe())
 
 # %% ../nbs/08_train.ipynb #ae8e342a

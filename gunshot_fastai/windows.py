@@ -78,6 +78,7 @@ def windows_folder() -> Path:
     "Where generated training windows live: `data/continuous/` in the checkout."
     return project_root()/'data'/'continuous'
 
+# %% ../nbs/15a_windows.ipynb #813b5b4f
 def continuous_windows(root=None, # data root
                        spec:SpecConfig=None, # the input the windows are for (its reading rate and duration)
                        quick:bool=False, # from 40 clips per class only
