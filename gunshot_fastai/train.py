@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #467d453d
 from __future__ import annotations
-import json, os, time
+import json, os, sys, time
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -105,7 +105,8 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
             'valid_metrics': {n: float(v) for n, v in zip(names, learn.validate())},
             'library_version': gunshot_fastai.__version__, 'trained_at': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
             'command': command}
-    if distributed(): print(f"process {rank_distrib()} of {num_distrib()}: training done, parameters {start} -> {parameter_digest(learn.model)}", flush=True)
+    if distributed():  # one write of a whole line: the processes share the launcher's output, and print's separate newline can land after another process's line
+        sys.stdout.write(f"process {rank_distrib()} of {num_distrib()}: training done, parameters {start} -> {parameter_digest(learn.model)}\n"); sys.stdout.flush()
     if rank_distrib() == 0:
         with phase(f"export to {out}"): export_model(learn, out, meta)
     return learn, meta
