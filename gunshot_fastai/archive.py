@@ -104,7 +104,7 @@ def scan_record(model_path, path, threads:int=None, **kwargs) -> dict:
 
 # %% ../nbs/16c_archive.ipynb #8d32cecd
 def executor_results(executor:cf.Executor, fn:Callable, paths:Iterable, in_flight:int) -> Iterator[dict]:
-    "`fn(path)` for each of `paths` on `executor`, at most `in_flight` at once, as each finishes; a task that failed gives `{'path', 'status': 'error', 'error'}`."
+    "`fn(path)` for each of `paths`, at most `in_flight` at once, as they finish; a failed task gives an error record."
     paths, running = iter(paths), {}
     def submit(n):
         for p in itertools.islice(paths, n): running[executor.submit(fn, p)] = p

@@ -45,7 +45,7 @@ def held_by_dask(snapshot:tracemalloc.Snapshot) -> dict:
 
 # %% ../nbs/22c_archive_bench.ipynb #5daeb0ab
 def archive_overhead(model_path, counts=(200, 2000), seconds:float=0.5, workers:int=2) -> list[dict]:
-    "Per-file cost of the engine, and the client process's Python memory (tracemalloc: its peak, and what Dask and the rest hold after the last file), scanning `counts` tiny files on Dask."
+    "The engine's cost per file and the client's Python memory (peak; held by Dask and the rest), scanning `counts` tiny files."
     rows = []
     with tempfile.TemporaryDirectory() as d:
         clip = Path(d)/'clip.wav'  # quiet noise: the engine's cost, not the detector's

@@ -33,7 +33,7 @@ def _manifest(csv:Path, root=None) -> dict:
     return dict(zip((base/p for p in df[col].astype(str)), df['label'].astype(str) if 'label' in df else [None]*len(df)))
 
 def find_audio(sources, root=None) -> tuple[dict, list[tuple[Path, str]]]:
-    "Audio files named by `sources` (files, folders, manifest CSVs), each with the label its manifest gives it (else None); and `(source, reason)` for sources that gave none."
+    "Audio files in `sources` (files, folders, manifests) with their manifest labels, and `(source, reason)` for sources with none."
     found, failed = {}, []
     for src in map(Path, sources):
         try:

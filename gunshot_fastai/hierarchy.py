@@ -87,7 +87,7 @@ class HierarchicalModel(ClipClassifier):
         return self._routes(p_cat, p_within, true_category), self._combine(p_cat, p_within)
 
     def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, None]:
-        "Joint probabilities of `df`'s clips and the routed decisions: the gun (`pred`), the category, and stage 2's gun given the true category (if `df` has one)."
+        "Joint probabilities of `df`'s clips, and the routed gun, category and stage-2 gun given the true category."
         routes, joint = self.routed(df.path, cache, list(df.category) if 'category' in df else None)
         decisions = {'pred': routes.model.to_numpy(), 'pred_category': routes.category.to_numpy()}
         if 'model_given_true_category' in routes: decisions['pred_given_true_category'] = routes.model_given_true_category.to_numpy()

@@ -42,7 +42,7 @@ def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagen
                  probe:bool=True, # from learned weights: start the head as a linear probe (`probe_head`)
                  keep_bn:bool=True # from learned weights: batch norms keep their running statistics (`KeepBnStats`)
                 ) -> Learner:
-    "A fastai `Learner` for `dls` with class-weighted cross-entropy; from learned weights, frozen to its head, which starts as a linear probe, and with the batch norms' statistics kept."
+    "A fastai `Learner` for `dls` with class-weighted loss; from learned weights: frozen, a probe head, batch-norm statistics kept."
     model, splitter, used, pretrained = create_model(arch, len(dls.vocab), weights)
     loss = CrossEntropyLossFlat(weight=class_weights(dls.train_ds.items.label, dls.vocab))
     cbs = ([MixUp()] if mixup else []) + ([KeepBnStats()] if pretrained and keep_bn else [])
@@ -113,7 +113,7 @@ class KeepBnStats(Callback):
 
 # %% ../nbs/07a_learner.ipynb #a9416920
 def export_model(learn:Learner, out, meta:dict) -> Path:
-    "Export `learn` (without its cache folder and training-only transforms) with `meta` to `out` (.pkl) and `meta` to `out` with .json, each written atomically."
+    "Export `learn` to `out` (.pkl, without cache or training-only transforms) and `meta` beside it (.json), atomically."
     out = Path(out)
     learn.gunshot_meta = meta
     with for_export(learn.dls), atomic_write(out) as f: learn.export(Path(f.name).resolve())  # export writes the temporary file by name

@@ -34,7 +34,7 @@ class Probabilities(nn.Module):
 
 # %% ../nbs/12_onnx_export.ipynb #961b0b0d
 def export_onnx(model_path, out, opset:int=17) -> Path:
-    "Write the network of the exported learner at `model_path` to `out` (.onnx) and its description to `onnx_description(out)`, checked against the learner."
+    "Write the learner at `model_path` as ONNX to `out`, with its description, checked against the learner."
     model_path, out = Path(model_path), Path(out)
     if model_path.is_dir() and (model_path/MANIFEST).is_file():
         raise ModelError(model_path, "a two-stage model cannot be one ONNX network: export its stage models (category.pkl, gun_*.pkl) one by one")

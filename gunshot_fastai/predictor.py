@@ -93,7 +93,7 @@ class ClipClassifier:
         return np.concatenate([self.probabilities(np.stack([self.features(p) for p in chunk])) for chunk in chunked(list(paths), bs)])
 
     def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, object]:
-        "Probabilities of `df`'s good clips, the model's own decisions where they are not the likeliest class (columns), and an interpretation where the kind has one."
+        "Probabilities of `df`'s clips, the model's own decisions (columns), and an interpretation where its kind has one."
         return self.scores(df.path), {}, None
 
     def store_meta(self, meta:dict):

@@ -64,7 +64,7 @@ def results_table(folder='results') -> pd.DataFrame:
 
 # %% ../nbs/21_results.ipynb #5c1d0a02
 def per_source_table(folder='results', task:str='detect') -> pd.DataFrame:
-    "Each source of `task`'s fold 1 (dataset, source, true label, clips) against each method's errors there: gunshots missed or other sounds called gunshots."
+    "Each source of `task`'s fold 1 against each method's errors there (gunshots missed, other sounds called gunshots)."
     cols = {}
     for (t, method), r in _reports(folder).items():
         if t != task or 'dir' not in r: continue

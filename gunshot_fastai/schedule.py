@@ -65,7 +65,7 @@ def parse_schedule(spec:str) -> list[Stage]:
 # %% ../nbs/07c_schedule.ipynb #c2ad0e38
 def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', patience:int|None=None, keep:str='last',
                log='train_log.csv', plot_dir=None, lr_find_its:int=100) -> pd.DataFrame:
-    "Train `learn` through `stages`, keeping each stage's last or best epoch (`keep`), with early stopping after `patience` epochs if given; one row of metrics per stage."
+    "Train `learn` through `stages`, keeping each stage's last or best epoch; one row of metrics per stage."
     if keep not in ('last', 'best'): raise ValueError(f"keep must be 'last' or 'best', not {keep!r}")
     if keep == 'best' and distributed(): raise ValueError("keep='best' needs one process: fastai saves checkpoints on rank 0 only")
     rows = []

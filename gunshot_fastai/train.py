@@ -29,7 +29,7 @@ __all__ = ['RECIPES', 'Recipe', 'task_recipe', 'train_task', 'check_pretraining'
 # %% ../nbs/08_train.ipynb #617b588d
 @dataclass(frozen=True)
 class Recipe:
-    "How a task trains: from learned weights, each stage's learning rate (None: the LR finder's), the head's start, the batch norms; and whether under other recording conditions."
+    "How a task trains from learned weights: stage rates (None: the LR finder's), head start, batch norms, recording conditions."
     lrs:tuple|None = None
     probe:bool = True
     keep_bn:bool = True
