@@ -423,6 +423,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                         'gunshot_fastai.metrics.per_source': ('metrics.html#per_source', 'gunshot_fastai/metrics.py'),
                                         'gunshot_fastai.metrics.prediction_table': ( 'metrics.html#prediction_table',
                                                                                      'gunshot_fastai/metrics.py'),
+                                        'gunshot_fastai.metrics.report_path': ('metrics.html#report_path', 'gunshot_fastai/metrics.py'),
                                         'gunshot_fastai.metrics.save_csv': ('metrics.html#save_csv', 'gunshot_fastai/metrics.py')},
             'gunshot_fastai.mixtures': { 'gunshot_fastai.mixtures._fade': ('mixtures.html#_fade', 'gunshot_fastai/mixtures.py'),
                                          'gunshot_fastai.mixtures.add_event': ('mixtures.html#add_event', 'gunshot_fastai/mixtures.py'),

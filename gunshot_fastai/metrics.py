@@ -12,11 +12,11 @@ import matplotlib.pyplot as plt
 from sklearn.metrics import (accuracy_score, precision_recall_fscore_support, classification_report, confusion_matrix,
                              roc_auc_score, average_precision_score, roc_curve, precision_recall_curve,
                              ConfusionMatrixDisplay)
-from .core import atomic_write
+from .core import atomic_write, data_root
 
 # %% auto #0
 __all__ = ['prediction_table', 'classification_metrics', 'fnr_threshold', 'detection_metrics', 'event_metrics', 'save_csv',
-           'per_source', 'evaluate_predictions']
+           'report_path', 'per_source', 'evaluate_predictions']
 
 # %% ../nbs/18_metrics.ipynb #1a2eddc3
 def prediction_table(df:pd.DataFrame, probs:np.ndarray, classes:list) -> pd.DataFrame:
@@ -84,6 +84,12 @@ def save_csv(df:pd.DataFrame, path:Path, **kw):
     "Write `df` as CSV to `path`, atomically (`kw` go to `DataFrame.to_csv`)."
     with atomic_write(path) as f: f.write(df.to_csv(**kw).encode())
 
+# %% ../nbs/18_metrics.ipynb #f645f349
+def report_path(path, root=None) -> str:
+    "`path` relative to the data root (`root`) when it lies there, else as given: how a report names a clip."
+    full, root = Path(path).absolute(), Path(root or data_root()).absolute()
+    return full.relative_to(root).as_posix() if full.is_relative_to(root) else str(path)
+
 # %% ../nbs/18_metrics.ipynb #3d722a8c
 def per_source(preds:pd.DataFrame, threshold:float=0.5, target:str='gunshot') -> pd.DataFrame:
     "Per dataset, source label (when known) and true label: clips, how many were called gunshots at `threshold`, and the miss or false-alarm rate."
@@ -138,6 +144,7 @@ def evaluate_predictions(preds:pd.DataFrame, # a `prediction_table` (with `datas
     "Write metrics, tables and plots for a predictions table into `out`; returns the metrics."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     metrics = classification_metrics(preds.label, preds.pred, classes)
+    preds = preds.assign(path=preds.path.map(report_path))
     save_csv(preds, out/'predictions.csv', index=False)
     save_csv(pd.DataFrame(metrics['per_class']).T, out/'per_class.csv', index_label='class')
     save_csv(pd.DataFrame(metrics['confusion'], index=classes, columns=classes), out/'confusion.csv', index_label='true\\predicted')
