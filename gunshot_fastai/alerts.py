@@ -13,7 +13,7 @@ __all__ = ['Webhook']
 
 # %% ../nbs/16b_alerts.ipynb #a16b0006
 class Webhook:
-    "POST events as JSON to `url` from a background thread, retrying with backoff; what cannot be delivered goes to `outbox`."
+    "POST events as JSON to `url` from a thread, retrying with backoff; undeliverable ones go to `outbox`."
     def __init__(self, url:str, # http(s) endpoint that receives each event as a JSON body
                  outbox='gunshot-outbox.jsonl', # file undelivered events are appended to, one JSON line each
                  attempts:int=5, # tries per event before it goes to the outbox

@@ -7,22 +7,21 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib, itertools, logging, multiprocessing, os, sys, time, uuid
 from datetime import datetime, timezone
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 import pandas as pd
 from .audio import AUDIO_EXTS, audio_duration, compile_librosa
-from .predictor import ClipClassifier
-from .scan import detection_class, scan_one
+from .scan import detection_class, scan_one, worker_model
 from .load import load_model
 
 # %% auto #0
-__all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'archive_files', 'model_id', 'DetectionTable', 'worker_model', 'warm_worker',
-           'scan_record', 'executor_results', 'archive_executor', 'ArchiveProgress', 'scan_archive']
+__all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'archive_files', 'model_id', 'DetectionTable', 'warm_worker', 'scan_record',
+           'executor_results', 'archive_executor', 'ArchiveProgress', 'scan_archive']
 
 # %% ../nbs/16c_archive.ipynb #94922f71
 def archive_files(inputs:Iterable) -> pd.DataFrame:
-    "The audio files given and under the folders given (recursively), sorted, with their size and modification time (ns)."
+    "The audio files given and under the folders given, sorted, with their size and modification time."
     rows = []
     for given in map(Path, inputs):
         found = sorted(Path(d)/f for d, _, fs in os.walk(given) for f in fs if Path(f).suffix.lower() in AUDIO_EXTS) if given.is_dir() else [given]
@@ -46,7 +45,7 @@ EVENT_COLUMNS = {'path': 'string', 'start': 'float64', 'end': 'float64', 'peak':
 
 # %% ../nbs/16c_archive.ipynb #3f44de28
 class DetectionTable:
-    "A scan's results under `out`: `files/` (a row per file scanned) and `events/` (a row per event), Parquet parts appended atomically."
+    "A scan's results under `out`: a row per file and a row per event, in Parquet parts appended atomically."
     def __init__(self, out):
         self.out = Path(out)
         self.folders = {'files': self.out/'files', 'events': self.out/'events'}
@@ -79,21 +78,15 @@ class DetectionTable:
         "(path, size, mtime_ns) of every file scanned, well or not."
         return set(self.read('files')[['path', 'size', 'mtime_ns']].itertuples(index=False, name=None))
 
-# %% ../nbs/16c_archive.ipynb #732454e1
-@lru_cache(maxsize=2)
-def worker_model(model_path:str, threads:int=None) -> ClipClassifier:
-    "This process's copy of the model at `model_path`, loaded once (at most `threads` threads)."
-    return load_model(model_path, threads=threads)
-
 # %% ../nbs/16c_archive.ipynb #2be70928
 def warm_worker(model_path:str, threads:int=None):
-    "Ready this process before its first file (what a worker runs as it starts): the model loaded, librosa's numba code loaded from its cache."
+    "Ready a worker process before its first file: the model loaded, librosa's numba code from its cache."
     worker_model(model_path, threads)
     compile_librosa()
 
 # %% ../nbs/16c_archive.ipynb #b98bf720
 def scan_record(model_path, path, threads:int=None, **kwargs) -> dict:
-    "`scan.scan_one` of one file where this runs, with its duration, status and the seconds it took (`scan_file`'s options in `kwargs`)."
+    "`scan.scan_one` of one file with its duration, status and the seconds it took."
     t0 = time.perf_counter()
     try:
         r = scan_one(worker_model(str(model_path), threads), path, **kwargs)
@@ -104,7 +97,7 @@ def scan_record(model_path, path, threads:int=None, **kwargs) -> dict:
 
 # %% ../nbs/16c_archive.ipynb #8d32cecd
 def executor_results(executor:cf.Executor, fn:Callable, paths:Iterable, in_flight:int) -> Iterator[dict]:
-    "`fn(path)` for each of `paths`, at most `in_flight` at once, as they finish; a failed task gives an error record."
+    "`fn(path)` for each of `paths`, at most `in_flight` at once, as they finish; failures as error records."
     paths, running = iter(paths), {}
     def submit(n):
         for p in itertools.islice(paths, n): running[executor.submit(fn, p)] = p
@@ -146,7 +139,7 @@ def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, n
 
 # %% ../nbs/16c_archive.ipynb #53b00ace
 class ArchiveProgress:
-    "Files, hours of audio and time left of a scan of `total` files, on stderr: a bar on a terminal, else a line per tenth."
+    "Files, hours of audio and time left of a scan, on stderr: a bar on a terminal, else a line per tenth."
     def __init__(self, total:int, workers:int, bar:bool=None): # bar: True a bar, None a bar on a terminal and lines elsewhere, False nothing
         self.total, self.workers, self.t0, self.quiet = total, workers, time.perf_counter(), bar is False
         self.files = self.errors = self.events = 0
@@ -171,7 +164,7 @@ class ArchiveProgress:
             while self.next_line*self.total <= self.files: self.next_line += 0.1
 
     def summary(self) -> dict:
-        "The scan's account: files, hours of audio, events, errors, seconds, and hours of audio per wall hour per worker."
+        "The scan's account: files, hours, events, errors, seconds, and audio hours per wall hour per worker."
         wall = time.perf_counter() - self.t0
         return {'files': self.files, 'audio_hours': round(self.audio_s/3600, 4), 'events': self.events, 'errors': self.errors,
                 'wall_s': round(wall, 2), 'workers': self.workers,
@@ -190,7 +183,7 @@ def scan_archive(model, # a detector: an exported .pkl, a two-stage folder or an
                  progress:bool=None, # True: a bar; None: a bar on a terminal, lines in a log; False: nothing
                  **kwargs # `scan_file`'s options: threshold, window, hop, target, bs, max_duration
                 ) -> dict:
-    "Scan every audio file under `inputs` not yet in the table at `out`, on Dask or processes; the scan's `ArchiveProgress.summary`."
+    "Scan every audio file under `inputs` not yet in the table at `out`; the scan's summary."
     model_path = str(Path(model).absolute())
     detection_class(load_model(model_path), kwargs.get('target'))  # an unusable model fails here, before any worker starts
     table = None if out is None else DetectionTable(out)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/22c_archive_bench.ipynb #bf87bd87
 from __future__ import annotations
-import tempfile, time, tracemalloc
+import itertools, tempfile, time, tracemalloc
 from pathlib import Path
 import numpy as np
 from .archive import scan_archive, scan_record
@@ -17,8 +17,14 @@ import soundfile as sf
 __all__ = ['DASK_FILES', 'archive_benchmark', 'held_by_dask', 'archive_overhead']
 
 # %% ../nbs/22c_archive_bench.ipynb #852d15ed
-def archive_benchmark(model_path, files:int=24, minutes:float=1., workers:int=2, root=None, fold:int=1) -> list[dict]:
-    "Hours of audio per hour scanning `files` real-audio recordings of `minutes` each: Dask with one and with `workers` workers, and the process pool."
+def archive_benchmark(model_path, # the model each worker loads (.onnx: no torch in the workers)
+                      files:int=24, # how many recordings
+                      minutes:float=1., # each recording's length
+                      workers:int=2, # Dask's larger cluster and the process pool's size
+                      root=None, # data root (default: `core.data_root`)
+                      fold:int=1 # the detection fold the recordings are built from
+                     ) -> list[dict]:
+    "Hours of audio per hour scanning real recordings: Dask with one and `workers` workers, and the process pool."
     rows = []
     with tempfile.TemporaryDirectory() as d:
         paths = [f for f, _ in real_mixtures(d, [minutes], root, fold, copies=files)]
@@ -45,7 +51,7 @@ def held_by_dask(snapshot:tracemalloc.Snapshot) -> dict:
 
 # %% ../nbs/22c_archive_bench.ipynb #5daeb0ab
 def archive_overhead(model_path, counts=(200, 2000), seconds:float=0.5, workers:int=2) -> list[dict]:
-    "The engine's cost per file and the client's Python memory (peak; held by Dask and the rest), scanning `counts` tiny files."
+    "The engine's cost per file and the client's peak Python memory, scanning `counts` tiny files."
     rows = []
     with tempfile.TemporaryDirectory() as d:
         clip = Path(d)/'clip.wav'  # quiet noise: the engine's cost, not the detector's
@@ -55,10 +61,9 @@ def archive_overhead(model_path, counts=(200, 2000), seconds:float=0.5, workers:
         for n in counts:
             folder = Path(d)/f'n{n}'; folder.mkdir()
             for i in range(n): (folder/f'{i:05d}.wav').hardlink_to(clip)
-            seen, end = [], {}
+            finished, end = itertools.count(1), {}
             def on_record(r):
-                seen.append(1)
-                if len(seen) == n: end.update(held_by_dask(tracemalloc.take_snapshot()))  # the scan's state, before it closes
+                if next(finished) == n: end.update(held_by_dask(tracemalloc.take_snapshot()))  # the scan's state, before it closes
             tracemalloc.start()
             s = scan_archive(model_path, [folder], Path(d)/f'table{n}', engine='dask', workers=workers, progress=False, on_record=on_record)
             peak = tracemalloc.get_traced_memory()[1]; tracemalloc.stop()

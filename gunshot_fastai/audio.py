@@ -53,7 +53,7 @@ def wav_shortfall(path:Path) -> int:
 
 # %% ../nbs/02_audio.ipynb #f882bfe0
 def audio_file_stat(path) -> os.stat_result:
-    "`os.stat` of an audio file (one system call), or `AudioError` if it is missing, not a regular file, empty, or not audio."
+    "`os.stat` of an audio file, or `AudioError` if it is missing, not a regular file, empty, or not audio."
     path = Path(path)
     try: st = path.stat()
     except FileNotFoundError: raise AudioError(path, "file not found") from None
@@ -69,7 +69,7 @@ def audio_file_stat(path) -> os.stat_result:
 def check_audio(path, sr:int=DEFAULT_SR, # the rate it will be resampled to (Hz)
                 max_duration:float=None # longest accepted (s); None: no limit
                ) -> sf._SoundFileInfo:
-    "The header of a usable audio file, or `AudioError` naming the file and why it cannot be used, before any decoding."
+    "The header of a usable audio file, or `AudioError` saying why it cannot be used."
     path = Path(path)
     audio_file_stat(path)
     try: info = sf.info(str(path))
@@ -94,7 +94,7 @@ def load_audio(path, sr:int=DEFAULT_SR, # target sample rate (Hz)
                max_duration:float=None, # longest accepted (s); None: no limit
                first:float=None # decode only the first `first` seconds (None: all)
               ) -> np.ndarray:
-    "Decode `path` (or its first `first` seconds) to mono float32 at `sr` Hz; raises `AudioError` naming the file and the problem."
+    "Decode `path` to mono float32 at `sr` Hz; `AudioError` names the file and the problem."
     path = Path(path)
     info = check_audio(path, sr, max_duration)
     want = info.frames if first is None else min(info.frames, max(1, round(first*info.samplerate)))
@@ -112,7 +112,7 @@ def load_audio(path, sr:int=DEFAULT_SR, # target sample rate (Hz)
 
 # %% ../nbs/02_audio.ipynb #8169d87f
 def mono_blocks(blocks:Iterable[np.ndarray], rate:int, sr:int, name) -> Iterator[np.ndarray]:
-    "Blocks (frames × channels) at `rate` Hz as mono float32 blocks at `sr`, resampled as they stream; returns the frames read."
+    "Blocks at `rate` Hz as mono float32 blocks at `sr`, resampled as they stream; the frames read."
     resampler = None if rate == sr else soxr.ResampleStream(rate, sr, 1, dtype='float32', quality='HQ')
     read = 0
     for block in blocks:
@@ -138,7 +138,7 @@ def audio_blocks(path, sr:int=DEFAULT_SR, block_s:float=30., max_duration:float=
 
 # %% ../nbs/02_audio.ipynb #ecdf0357
 def read_span(path, start:float, duration:float, sr:int=DEFAULT_SR) -> np.ndarray:
-    "`duration` seconds of the audio file at `path` from `start` s, mono at `sr` (shorter at the end of the file)."
+    "`duration` s of the audio file at `path` from `start` s, mono at `sr`."
     check_audio(path, sr)
     try:
         with sf.SoundFile(str(path)) as f:
@@ -165,7 +165,7 @@ def normalise_gain(y:np.ndarray, how:str='peak', # 'peak', 'rms' or 'none'
 
 # %% ../nbs/02_audio.ipynb #b2bff6f2
 def normalise(y:np.ndarray, how:str='peak', level_db:float=None) -> np.ndarray:
-    "Scale `y` so its peak (or RMS) sits at `level_db` dBFS (see `normalise_gain`); silence is returned unchanged."
+    "Scale `y` so its peak (or RMS) sits at `level_db` dBFS; silence is returned unchanged."
     gain = normalise_gain(y, how, level_db)
     return y if gain == 1. else (y*gain).astype(np.float32)
 
@@ -214,7 +214,7 @@ def main_onset(y:np.ndarray, sr:int=DEFAULT_SR, rel_strength:float=0.5) -> float
 
 # %% ../nbs/02_audio.ipynb #e7fcdea8
 def compile_librosa():
-    "Compile the numba code of librosa this library runs (onsets, MFCCs), caching it on disk, in this one process."
+    "Compile and cache on disk the numba code of librosa this library runs."
     y = np.random.default_rng(0).standard_normal(DEFAULT_SR//2).astype(np.float32)
     onsets(y); librosa.feature.mfcc(y=y, sr=DEFAULT_SR)
 

@@ -21,7 +21,7 @@ __all__ = ['Reverb', 'OpusRoundTrip', 'recording_conditions', 'AugmentWaveform']
 
 # %% ../nbs/06a_augment.ipynb #c6018346
 class Reverb(BaseWaveformTransform):
-    "A synthetic room: convolve with exponentially decaying noise (reverberation time and direct-to-reverberant ratio drawn per call)."
+    "A synthetic room: convolution with decaying noise, drawn per call."
     supports_multichannel = False
     def __init__(self, min_rt60:float=0.2, max_rt60:float=1.2, # seconds for the tail to fall 60 dB
                  min_drr_db:float=-6., max_drr_db:float=10., # the direct sound over the reverberant tail
@@ -41,7 +41,7 @@ class Reverb(BaseWaveformTransform):
 
 # %% ../nbs/06a_augment.ipynb #b4b6d225
 class OpusRoundTrip(BaseWaveformTransform):
-    "The clip encoded as Ogg Opus and decoded again (in memory, with libsndfile's encoder), at a bit rate drawn per call."
+    "The clip encoded as Ogg Opus and decoded again, in memory, at a bit rate drawn per call."
     supports_multichannel = False
     RATES = (8000, 12000, 16000, 24000, 48000)  # the sample rates Opus encodes
     def __init__(self, min_compression:float=0., max_compression:float=0.9, # libsndfile's level: 0 best quality, 1 smallest
@@ -63,14 +63,14 @@ def recording_conditions(backgrounds:list, # background recordings to lay clips 
                          snr_db:tuple=(5., 25.), # the clip against the background, over the whole window (dB)
                          cutoff_hz:tuple=(3500., 7500.), # the recorder's band: the low-pass cut-off's range
                          p_room:float=0.2, p_background:float=0.25, p_band:float=0.25, p_codec:float=0.5) -> Compose:
-    "audiomentations' chain of changes a clip may be heard under: a room, a natural background, a band limit, an Opus round trip."
+    "audiomentations' chain for other recording conditions: room, background, band limit, Opus."
     background = [AddBackgroundNoise(list(map(str, backgrounds)), *snr_db, p=p_background)] if backgrounds else []
     return Compose([Reverb(p=p_room), *background, LowPassFilter(*cutoff_hz, min_rolloff=24, max_rolloff=48, p=p_band),
                     OpusRoundTrip(p=p_codec)])
 
 # %% ../nbs/06a_augment.ipynb #fc10cc6c
 class AugmentWaveform(Transform):
-    "Training items only: audio file path → features of its window changed by `augment` (e.g. `recording_conditions`)."
+    "Training items only: audio path → features of its window changed by `augment`."
     split_idx = 0  # (order 0, as the column reader before it and the audio input after it: the block keeps them in that order)
     def __init__(self, cfg:SpecConfig, augment, # `f(samples, sample_rate) -> samples`, at `cfg.read_sr`
                  cache=None): # feature cache root: windows are kept in `<cache_folder>/windows` (None: read every time)

@@ -47,7 +47,7 @@ def mfcc_table(df:pd.DataFrame, n_workers:int=2) -> tuple[pd.DataFrame, np.ndarr
 
 # %% ../nbs/19_baselines.ipynb #6b81394f
 def logistic_predictions(df:pd.DataFrame, feats:np.ndarray, valid_fold:int, classes:list) -> pd.DataFrame:
-    "Validation-fold predictions of a class-balanced logistic regression on standardised features (one row per clip of `df`)."
+    "Validation-fold predictions of a class-balanced logistic regression on standardised features."
     train, valid = (df.fold != valid_fold).to_numpy(), (df.fold == valid_fold).to_numpy()
     clf = linear_probe()
     clf.fit(feats[train], df.label[train])
@@ -57,7 +57,7 @@ def logistic_predictions(df:pd.DataFrame, feats:np.ndarray, valid_fold:int, clas
 # %% ../nbs/19_baselines.ipynb #db6e6110
 def small_cnn_predictions(df:pd.DataFrame, valid_fold:int, epochs:int=30, bs:int=32, lr:float=3e-3,
                           seed:int=0) -> tuple[pd.DataFrame, ClassificationInterpretation]:
-    "Train the small CNN on `df`'s clips (all folds but `valid_fold`); the validation fold's predictions and their interpretation."
+    "Train the small CNN on all folds but `valid_fold`; that fold's predictions and interpretation."
     set_seed(seed, reproducible=True)
     dls = task_dataloaders(df, valid_fold, TRAIN_SPEC, bs=bs, seed=seed)
     learn = make_learner(dls, 'small_cnn')
@@ -69,14 +69,14 @@ def small_cnn_predictions(df:pd.DataFrame, valid_fold:int, epochs:int=30, bs:int
 AUDIOSET_GUN_CLASSES = range(427, 432)  # Gunshot, gunfire; Machine gun; Fusillade; Artillery fire; Cap gun
 
 def audioset_table(df:pd.DataFrame, spec:SpecConfig=MN04_SPEC) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    "The usable clips of `df`, their AudioSet class probabilities and their 512-d embeddings (from `spec`'s windows: `MN04_SPEC`, or a longer one)."
+    "The usable clips of `df` with their AudioSet class probabilities and embeddings."
     df = with_features(df, spec)
     probs, emb = audioset_outputs(df.path, spec=spec)
     return df, probs, emb
 
 # %% ../nbs/19_baselines.ipynb #b5c006dc
 def zero_shot_predictions(df:pd.DataFrame, probs:np.ndarray, valid_fold:int) -> pd.DataFrame:
-    "Detection by the untrained AudioSet network: P(gunshot) = its largest gun-class probability, on `valid_fold`."
+    "Detection by the untrained AudioSet network: P(gunshot) is its largest gun-class probability."
     valid = (df.fold == valid_fold).to_numpy()
     p = probs[valid][:, AUDIOSET_GUN_CLASSES].max(axis=1)
     return prediction_table(df[valid].reset_index(drop=True), np.stack([p, 1 - p], axis=1), ['gunshot', 'other'])

@@ -111,7 +111,7 @@ def inference_throughput(model:ClipClassifier, paths, windows:int=256, bs:int=64
 # %% ../nbs/22_bench.ipynb #7e1a0002
 def real_training(task:str='detect', archs=(('resnet18', 'none'), ('mn04', 'audioset')), bs:int=64, root=None,
                   quick:bool=False) -> list[dict]:
-    "Images/s of one real training epoch of `task` (cached features, augmentation), frozen and unfrozen, per (arch, weights)."
+    "Images/s of one real training epoch of `task`, frozen and unfrozen, per (arch, weights)."
     rows = []
     df = task_table(task, root, quick=quick)
     for arch, weights in archs:
@@ -134,7 +134,7 @@ def _tree_bytes(folder) -> int:
     return sum(e.stat(follow_symlinks=False).st_size for e in Path(folder).rglob('*') if e.is_file() and not e.is_symlink())
 
 def install_sizes(runtime_env=None) -> list[dict]:
-    "Size on disk of this environment and, if given, of a runtime-only one (`pip install gunshot_fastai`, no extras), and whether each can import torch."
+    "Size on disk of this environment and of a runtime-only one, and whether each can import torch."
     rows = []
     for name, env in (('full (this one)', sys.prefix), ('runtime only', runtime_env)):
         if env is None: continue

@@ -44,7 +44,7 @@ class AudioInput(Transform):
 def AudioBlock(cfg:SpecConfig=SpecConfig(), cache=None, # feature cache root (None: compute every time)
                wave_tfms:list=None # transforms in front of the audio input, path to features (e.g. `augment.AugmentWaveform`)
               ) -> TransformBlock:
-    "A fastai block for audio file paths: `cfg`'s features as a colour image (ImageNet-normalised) or one channel."
+    "A fastai block for audio file paths: `cfg`'s features as a colour image or one channel."
     folder = None if cache is None else cache_folder(cache, cfg)
     batch = [IntToFloatTensor(), Normalize.from_stats(*imagenet_stats)] if cfg.image == 'rgb' else []
     return TransformBlock(type_tfms=[*(wave_tfms or []), AudioInput(cfg, folder)], batch_tfms=batch)
@@ -60,7 +60,7 @@ def _band(n:int, size:int, max_width:int, device) -> torch.Tensor:
     return (pos >= start) & (pos < start + width)
 
 class _BandMask(RandTransform):
-    "Blank one random band of up to `max_width` rows (`axis` 2) or columns (`axis` 3) per clip with its quietest colour."
+    "Blank one random band of rows (`axis` 2) or columns (`axis` 3) per clip with its quietest colour."
     split_idx, axis = 0, None
     def __init__(self, max_width:int, p:float=1.): super().__init__(p=p); self.max_width = max_width
     def encodes(self, x:TensorImage):
@@ -133,7 +133,7 @@ def audio_input(dls:DataLoaders) -> AudioInput:
 # %% ../nbs/06_block.ipynb #e8b6d9ba
 @contextmanager
 def use_cache(dls:DataLoaders, cache=None):
-    "Within the block, the audio input of `dls` reads and writes features in `cache` (None: no cache, e.g. for an export)."
+    "Within the block, the audio input of `dls` reads and writes features in `cache`."
     t = audio_input(dls)
     folder, t.folder = t.folder, None if cache is None else cache_folder(cache, t.cfg)
     try: yield dls
@@ -142,7 +142,7 @@ def use_cache(dls:DataLoaders, cache=None):
 # %% ../nbs/06_block.ipynb #188cf50b
 @contextmanager
 def for_export(dls:DataLoaders):
-    "Within the block, `dls` as an export carries it: no cache folder, none of the training-only transforms in front of the audio input."
+    "`dls` as an export carries it: no cache folder, no training-only transforms."
     tls = [dl.dataset.tls[0] for dl in dls.loaders]  # the training and validation sets each have their own pipeline
     kept = [(tl.tfms.fs, getattr(tl, 'types', None)) for tl in tls]
     for tl in tls:

@@ -39,7 +39,7 @@ class AudioModel(ClipClassifier):
 
     @classmethod
     def load(cls, path) -> AudioModel:
-        "Load an exported model (a pickle: trusted files only), refusing files that are missing, directories, or not models of this library."
+        "Load an exported model (a pickle: trusted files only); refuses what is not a model of this library."
         path = Path(path)
         if not path.exists(): raise ModelError(path, "model file not found")
         if path.is_dir(): raise ModelError(path, "is a directory, not a model file")
@@ -52,17 +52,17 @@ class AudioModel(ClipClassifier):
     def spec(self) -> SpecConfig: return self.input.cfg
 
     def features(self, path, cache=None) -> np.ndarray:
-        "Log-mel features of an audio file, through the learner's own `AudioInput` (read from and written to `cache` if given)."
+        "Log-mel features of an audio file, through the learner's own `AudioInput`."
         if cache is None: return self.input.features(path)
         return AudioInput(self.spec, cache_folder(cache, self.spec)).features(path)
 
     def probabilities(self, features:np.ndarray) -> np.ndarray:
-        "Class probabilities (batch × classes) of a batch of features: the learner's representation, validation transforms and network."
+        "Class probabilities (batch × classes) of a batch of features."
         x = self.learn.dls.valid.after_batch(self.input.encode(features))  # e.g. to float and normalise; no augmentation
         with self._forward, torch.inference_mode(): return self.learn.loss_func.activation(self.learn.model(x)).numpy()
 
     def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, object]:
-        "Probabilities of `df`'s clips (with their labels) from one pass of the learner, and fastai's interpretation of them (top losses)."
+        "Probabilities of `df`'s clips from one pass of the learner, and fastai's interpretation of them."
         with use_cache(self.learn.dls, cache): probs, interp = learner_predictions(self.learn, self.learn.dls.test_dl(df, with_labels=True))
         return probs, {}, interp
 

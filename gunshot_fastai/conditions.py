@@ -39,7 +39,7 @@ def band_limited(y:np.ndarray, rate:int=8000) -> np.ndarray:
 
 # %% ../nbs/20c_conditions.ipynb #1718f2f2
 def other_codec(path, dest_stem) -> Path:
-    "The clip at `path` written in the other codec beside `dest_stem`: Opus for FLAC/WAV, FLAC for Ogg; the new file's path."
+    "The clip at `path` in the other codec (Opus for FLAC/WAV, FLAC for Ogg) beside `dest_stem`."
     y = load_audio(path, SR)
     if Path(path).suffix.lower() == '.ogg':
         dest = Path(f'{dest_stem}.flac'); sf.write(dest, y, SR, format='FLAC', subtype='PCM_16')
@@ -51,7 +51,7 @@ def other_codec(path, dest_stem) -> Path:
 CONDITIONS = ('original', 'far_10db', 'far_0db', 'recorder_8khz', 'other_codec')
 
 def changed_clip(path, condition:str, dest_stem, bed:np.ndarray=None) -> Path:
-    "The clip at `path` under `condition` (one of `CONDITIONS`), written beside `dest_stem` (`original`: `path` itself)."
+    "The clip at `path` under `condition`, written beside `dest_stem` (`original`: `path` itself)."
     if condition == 'original': return Path(path)
     if condition == 'other_codec': return other_codec(path, dest_stem)
     y = load_audio(path, SR)
@@ -67,7 +67,7 @@ def conditions_report(model, # a detector (`load.load_model`) or the path of one
                       limit:int=None, # at most this many clips of each class (default: all)
                       seed:int=0 # the backgrounds' draw
                      ) -> pd.DataFrame:
-    "TPR and FPR at the stored threshold on the validation fold under each condition, its ROC AUC, and the change in P(gunshot) from the original."
+    "TPR, FPR and ROC AUC of the validation fold under each condition, and the change in P(gunshot)."
     model = load_model(model) if isinstance(model, (str, Path)) else model
     df = validation_frame(model, root)
     if limit: df = df.groupby('label', group_keys=False).head(limit).reset_index(drop=True)
@@ -93,7 +93,7 @@ def conditions_report(model, # a detector (`load.load_model`) or the path of one
 
 # %% ../nbs/20c_conditions.ipynb #b6f4da39
 def write_conditions(report:pd.DataFrame, out, model_path=None, command:str=None) -> Path:
-    "Write a `conditions_report` to `out` as `conditions.csv` and `conditions.json` (with the model and command); the JSON's path."
+    "Write a `conditions_report` to `out` as CSV and JSON (with the model and command); the JSON's path."
     out = Path(out)
     save_csv(report, out/'conditions.csv', index=False)
     with atomic_write(out/'conditions.json') as f:

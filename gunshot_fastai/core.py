@@ -20,7 +20,7 @@ def project_root(start=None) -> Path:
 
 # %% ../nbs/00_core.ipynb #c1d5a2e3
 def data_root(start=None) -> Path:
-    "Data root: `$GUNSHOT_DATA` if set, else `../shared/data` beside the checkout if it exists, else the project's `data/`."
+    "Data root: `$GUNSHOT_DATA`, else `../shared/data` beside the checkout, else the project's `data/`."
     if os.environ.get('GUNSHOT_DATA'): return Path(os.environ['GUNSHOT_DATA'])
     root = project_root(start)
     shared = root.parent/'shared'/'data'
@@ -56,7 +56,7 @@ def _remove_stale_temporaries(dest:Path):
 
 @contextmanager
 def atomic_write(dest):
-    "Open a temporary file beside `dest` for binary writing; it replaces `dest` only if the block finishes without error."
+    "A temporary file beside `dest` that replaces it only if the block finishes without error."
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(dest)
@@ -79,7 +79,7 @@ def markdown_table(rows) -> str:
 
 # %% ../nbs/00_core.ipynb #4d75e3a1
 def bars_only_on_terminal(stream=None) -> bool:
-    "Turn off fastprogress's bars when `stream` (default: stdout) is not a terminal; whether they were turned off."
+    "Turn off fastprogress's bars when `stream` is not a terminal; whether they were."
     if (stream or sys.stdout).isatty() or importlib.util.find_spec('fastprogress') is None: return False  # e.g. the runtime-only install
     import fastprogress.fastprogress as fp
     fp.NO_BAR = True  # `fp.printing()` is then False: no bar updates; fastai's epoch rows are still written
@@ -95,7 +95,7 @@ QUIET_WARNINGS = [dict(category=FutureWarning, message=r'`torch\.jit\.script` is
 
 # %% ../nbs/00_core.ipynb #3a88561d
 def command(name:str):
-    "Decorate a command's body: exit status 2 with one line on stderr for `UsageError` and `FileProblem`; bars only on a terminal."
+    "Decorate a command: exit 2 with one line on stderr for `UsageError` and `FileProblem`; bars only on a terminal."
     def deco(f):
         @functools.wraps(f)
         def _f(*args, **kwargs):

@@ -173,7 +173,7 @@ def cv_summary(cv:pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/20d_crossval.ipynb #f20fa607
 def write_cv(cv:pd.DataFrame, out, task:str, command:str=None, split:str=None) -> pd.DataFrame:
-    "Write `cv.csv`, `cv_summary.csv` and `cv.json` (the summary with its command) to `out`; returns the summary."
+    "Write `cv.csv`, `cv_summary.csv` and `cv.json` to `out`; the summary."
     out, summary = Path(out), cv_summary(cv)
     save_csv(cv, out/'cv.csv', index=False)
     save_csv(summary, out/'cv_summary.csv', index_label='method')

@@ -26,7 +26,7 @@ class DatasetMissing(FileNotFoundError):
 
 # %% ../nbs/05_data.ipynb #b86ac908
 def _stored_as(path:Path) -> Path:
-    "`path`, or the file with its stem and another audio extension when only that exists (a copy stored as FLAC/Ogg under .wav names)."
+    "`path`, or its copy under another audio extension when only that exists."
     if path.is_file(): return path
     return next((p for p in (path.with_suffix(e) for e in AUDIO_EXTS) if p.is_file()), path)
 
@@ -133,7 +133,7 @@ def class_gaps(df:pd.DataFrame) -> dict[int, list[str]]:
 
 # %% ../nbs/05_data.ipynb #35a76e3a
 def check_trainable(df:pd.DataFrame, valid_fold:int):
-    "Raise unless the split that validates on `valid_fold` leaks no group and trains on every class it validates on."
+    "Raise unless validating on `valid_fold` leaks no group and trains on every class it validates on."
     check_no_leak(df, valid_fold)
     missing = sorted(set(df.label[df.fold == valid_fold]) - set(df.label[df.fold != valid_fold]))
     if missing: raise ValueError(f"cannot validate on fold {valid_fold}: the training folds have no clips of {', '.join(missing)}")
@@ -146,7 +146,7 @@ SOURCE_FOLDS = ('kaggle_8guns', 'sesa', 'urbansound8k', 'dcase2016', 'esc50')  #
 def task_frame(task:str, root=None, n_folds:int=5,
                split:str='blocked', # 'blocked' or 'random' (gun, category); 'source' (detect: one fold per source)
                seed:int=0) -> pd.DataFrame:
-    "The clips of `task` as a table: path, label, group, fold (1..n_folds), dataset (and `source`, the sound's own label, for detect)."
+    "The clips of `task` as a table: path, label, group, fold and dataset (and `source` for detect)."
     if task not in TASKS: raise ValueError(f"unknown task {task!r}: choose one of {', '.join(TASKS)}")
     if split not in ('blocked', 'random', 'source'): raise ValueError(f"split must be 'blocked', 'random' or 'source', not {split!r}")
     if split == 'source' and task != 'detect': raise ValueError(f"split='source' (leave one source out) is for detect, not {task!r}")
@@ -182,21 +182,21 @@ AMBIENT_ESC50 = ('rain', 'sea_waves', 'crackling_fire', 'crickets', 'chirping_bi
                  'pouring_water', 'insects', 'frog', 'engine', 'train', 'airplane', 'helicopter', 'footsteps')
 
 def background_clips(df:pd.DataFrame) -> list[Path]:
-    "The clips of a detection table (`task_frame('detect')` or rows of it) that are backgrounds: SESA casual, ESC-50 ambient classes."
+    "The clips of a detection table that are backgrounds: SESA casual, ESC-50's ambient classes."
     if 'source' not in df: return []
     keep = (df.dataset == 'sesa') & (df.source == 'casual') | (df.dataset == 'esc50') & df.source.isin(AMBIENT_ESC50)
     return [Path(p) for p in df.path[keep]]
 
 # %% ../nbs/05_data.ipynb #ae8e342a
 def quick_subset(df:pd.DataFrame, per_class:int=40, seed:int=0) -> pd.DataFrame:
-    "At most `per_class` clips of each label, keeping their folds (whole groups are never split by sampling rows)."
+    "At most `per_class` clips of each label, keeping their folds."
     rng = np.random.default_rng(seed)
     keep = np.concatenate([rng.permutation(idx)[:per_class] for idx in df.groupby('label').indices.values()])
     return df.iloc[np.sort(keep)].reset_index(drop=True)
 
 # %% ../nbs/05_data.ipynb #cf02eb9d
 def task_table(task:str, root=None, split:str='blocked', seed:int=0, subset:dict=None, quick:bool=False) -> pd.DataFrame:
-    "The clips a run on `task` trains and validates on: `task_frame`, rows matching `subset`, and the quick subset if `quick`."
+    "The clips a run on `task` trains and validates on, narrowed by `subset` and `quick`."
     df = task_frame(task, root, split=split, seed=seed)
     for column, value in (subset or {}).items(): df = df[df[column] == value].reset_index(drop=True)
     return quick_subset(df, seed=seed) if quick else df

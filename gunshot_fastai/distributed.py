@@ -47,7 +47,7 @@ def same_in_every_process(obj):
 # %% ../nbs/07b_distributed.ipynb #c28d916e
 @contextmanager
 def one_process():
-    "Within it, fastai sees one process: each saves and restores its own files (the LR finder) and waits for no other."
+    "Within it, fastai sees one process: each keeps its own files and waits for no other."
     hidden = {k: os.environ.pop(k) for k in ('RANK', 'WORLD_SIZE') if k in os.environ}
     try: yield
     finally: os.environ.update(hidden)

@@ -28,7 +28,7 @@ def main_figures(metrics:dict) -> dict:
 
 # %% ../nbs/20b_guard.ipynb #f67917ba
 def resolution(report:dict) -> dict:
-    "How far each guarded figure moves with one clip: one clip of the fold, one other sound ranked above every gunshot, one clip of the worst source."
+    "How far each guarded figure moves with one clip: the smallest change the guard can see."
     d = report['detection']
     others = (report.get('stored_threshold') or d['threshold_for_fnr'])['others']
     return {'accuracy': 1/report['clips'], 'roc_auc': 1/others, 'fpr_at_stored_threshold': 1/others,
@@ -56,7 +56,7 @@ def codec_figures(conditions:dict) -> dict:
 
 # %% ../nbs/20b_guard.ipynb #5b02b02f
 def compare(figures:dict, reference:dict) -> pd.DataFrame:
-    "One row per guarded figure (and codec figure given): measured, reference or limit, allowed spread, and whether it is worse beyond it."
+    "One row per guarded figure: measured, reference, allowed spread, and whether it is worse beyond it."
     rows = []
     for name, better in GUARDED.items():
         got, ref, tol = figures[name], reference['figures'][name], reference['tolerance'][name]
@@ -78,7 +78,7 @@ def comparison_line(table:pd.DataFrame) -> str:
 
 # %% ../nbs/20b_guard.ipynb #922d2557
 def read_report(path) -> dict:
-    "An evaluation report (`metrics.json`), checked to be a detector's with a threshold; `ValueError` naming the file otherwise."
+    "An evaluation report (`metrics.json`), checked to be a detector's with a threshold."
     try: m = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as e: raise ValueError(f"{path}: not a readable metrics.json ({e})") from None
     if 'detection' not in m or 'worst_false_alarm_source' not in m['detection']:

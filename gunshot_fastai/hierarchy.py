@@ -81,7 +81,7 @@ class HierarchicalModel(ClipClassifier):
         return pd.DataFrame(rows)
 
     def routed(self, paths, cache=None, true_category=None) -> tuple[pd.DataFrame, np.ndarray]:
-        "Routed category and gun of each good audio file (and stage 2's answer given `true_category`, if given), and the joint probabilities."
+        "Routed category and gun of each good audio file, and the joint probabilities."
         features = np.stack([self.features(p, cache) for p in paths])
         p_cat, p_within = self._stages(features)
         return self._routes(p_cat, p_within, true_category), self._combine(p_cat, p_within)
@@ -94,7 +94,7 @@ class HierarchicalModel(ClipClassifier):
         return joint, decisions, None
 
     def decide(self, path, probs:np.ndarray) -> dict:
-        "Category and gun of one clip from its joint probabilities: 'category – gun', both stages' probabilities, every gun's."
+        "Category and gun of one clip from its joint probabilities, with both stages' probabilities."
         joint = dict(zip(self.classes, probs.tolist()))
         p_cat = {c: sum(p for g, p in joint.items() if self.of_category[g] == c) for c in self.category.classes}
         c = max(p_cat, key=p_cat.get)

@@ -42,7 +42,7 @@ def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagen
                  probe:bool=True, # from learned weights: start the head as a linear probe (`probe_head`)
                  keep_bn:bool=True # from learned weights: batch norms keep their running statistics (`KeepBnStats`)
                 ) -> Learner:
-    "A fastai `Learner` for `dls` with class-weighted loss; from learned weights: frozen, a probe head, batch-norm statistics kept."
+    "A fastai `Learner` for `dls` with class-weighted loss, frozen with a probe head from learned weights."
     model, splitter, used, pretrained = create_model(arch, len(dls.vocab), weights)
     loss = CrossEntropyLossFlat(weight=class_weights(dls.train_ds.items.label, dls.vocab))
     cbs = ([MixUp()] if mixup else []) + ([KeepBnStats()] if pretrained and keep_bn else [])
@@ -55,7 +55,7 @@ def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagen
 
 # %% ../nbs/07a_learner.ipynb #d15b0014
 def linear_probe():
-    "A class-balanced logistic regression on standardised features: the probe the project compares networks with."
+    "A class-balanced logistic regression on standardised features."
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, class_weight='balanced'))
 
 # %% ../nbs/07a_learner.ipynb #73c1803d
@@ -65,7 +65,7 @@ def last_linear(model:nn.Module) -> nn.Linear: return model.get_submodule(_last_
 
 # %% ../nbs/07a_learner.ipynb #cee7683a
 def head_features(learn:Learner, items:pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    "The inputs of the network's last linear layer for `items` (evaluation mode, no augmentation), and their class indices."
+    "The inputs of the network's last linear layer for `items` (evaluation mode), and their classes."
     dl, feats, ys, was_training = learn.dls.test_dl(items, with_labels=True), [], [], learn.model.training
     learn.model.eval()
     try:
@@ -78,7 +78,7 @@ def head_features(learn:Learner, items:pd.DataFrame) -> tuple[np.ndarray, np.nda
 
 # %% ../nbs/07a_learner.ipynb #ac4876e6
 def _with_bias(model:nn.Module) -> nn.Linear:
-    "The last linear layer, replaced by one with a bias if it has none (fastai's heads put a batch norm before it instead)."
+    "The last linear layer, given a bias if it has none (fastai's heads put a batch norm before it)."
     name = _last_linear_name(model)
     old = model.get_submodule(name)
     if old.bias is not None: return old
@@ -88,7 +88,7 @@ def _with_bias(model:nn.Module) -> nn.Linear:
     return new
 
 def probe_head(learn:Learner) -> float:
-    "Fit `linear_probe` on the training clips' `head_features` and load it into the last linear layer (before the optimiser exists); its training accuracy."
+    "Fit `linear_probe` on the training clips' `head_features` into the last linear layer; its training accuracy."
     x, y = head_features(learn, learn.dls.train_ds.items)
     missing = sorted(set(range(len(learn.dls.vocab))) - set(y))
     if missing: raise ValueError(f"no training clip of {[learn.dls.vocab[i] for i in missing]}: cannot fit a head for them")
@@ -113,7 +113,7 @@ class KeepBnStats(Callback):
 
 # %% ../nbs/07a_learner.ipynb #a9416920
 def export_model(learn:Learner, out, meta:dict) -> Path:
-    "Export `learn` to `out` (.pkl, without cache or training-only transforms) and `meta` beside it (.json), atomically."
+    "Export `learn` to `out` (.pkl) and `meta` beside it (.json), atomically."
     out = Path(out)
     learn.gunshot_meta = meta
     with for_export(learn.dls), atomic_write(out) as f: learn.export(Path(f.name).resolve())  # export writes the temporary file by name

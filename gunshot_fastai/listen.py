@@ -82,7 +82,7 @@ def sound_devices():
 
 # %% ../nbs/16a_listen.ipynb #923e5b4a
 def input_device(sd, device=None) -> dict:
-    "The input device `device` (a number, a part of a name, or None: the default), or `NoMicrophone` listing the devices there are."
+    "The input device `device` (number, part of a name, or None: the default); `NoMicrophone` if none."
     devices = [dict(d, index=i) for i, d in enumerate(sd.query_devices())]
     inputs = [d for d in devices if d['max_input_channels'] > 0]
     listing = '; '.join(f"{d['index']}: {d['name']} ({d['max_input_channels']} in, {d['max_output_channels']} out)"
@@ -103,12 +103,12 @@ def device_blocks(device=None, # a device number or part of its name (default: t
                   block_s:float=0.05, # seconds of audio per block
                   sd=None # the sounddevice module (default: imported)
                  ) -> Iterator[np.ndarray]:
-    "Mono float32 blocks at `sr` from a microphone as PortAudio delivers them (a missing device fails here, not at the first block)."
+    "Mono float32 blocks at `sr` from a microphone; a missing device fails here, not at the first block."
     sd = sd or sound_devices()
     return _capture(sd, input_device(sd, device), sr, block_s)
 
 def _capture(sd, d:dict, sr:int, block_s:float) -> Iterator[np.ndarray]:
-    "Blocks from the input device `d`, passed from PortAudio's thread through a queue; the device closes when the iterator does."
+    "Blocks from the input device `d` through a queue; the device closes when the iterator does."
     rate, heard = int(d['default_samplerate']), queue.Queue()
     def callback(indata, frames, time_info, status): heard.put(indata.copy())  # PortAudio reuses its buffer
     def arrivals():
@@ -121,7 +121,7 @@ def _capture(sd, d:dict, sr:int, block_s:float) -> Iterator[np.ndarray]:
 RECENT_S = 0.75  # a continuous detector fires on a shot within this many seconds of the window's end
 
 def event_onset(y:np.ndarray, sr:int, recent:float=None) -> float:
-    "Onset (s) of the sound that made window `y` fire: its strongest, or the first at least half as strong as the strongest from `recent` s on, if any."
+    "Onset (s) of the sound that made window `y` fire: its strongest, or an earlier one at least half as strong."
     times, strength = onsets(y, sr)
     if len(times) == 0: return 0.
     if recent is None or not (times >= recent).any(): return float(times[np.argmax(strength)])
@@ -182,7 +182,7 @@ class Listener:
 
 # %% ../nbs/16a_listen.ipynb #71fe93ad
 def listen(model:ClipClassifier, blocks:Iterable[np.ndarray], **kwargs) -> Iterator[dict]:
-    "Each event in a stream of blocks (at the model's reading rate) as soon as it is decided; `Listener`'s options."
+    "Each event in a stream of blocks as soon as it is decided."
     listener = Listener(model, **kwargs)
     for block in blocks: yield from listener.push(block)
     yield from listener.finish()
@@ -213,7 +213,7 @@ def sigterm_interrupts():
 
 # %% ../nbs/16a_listen.ipynb #c0c25985
 def run_listener(listener:Listener, blocks:Iterable[np.ndarray], on_event:Callable[[dict], None]) -> dict:
-    "Push `blocks` through `listener`, `on_event` for each event, until the input ends or a signal stops it; how it ended, and its cost."
+    "Push `blocks` through `listener` until the input ends or a signal stops it; how it ended, and its cost."
     events, status, how = 0, 0, 'the input ended'
     wall, cpu = time.perf_counter(), time.process_time()
     try:

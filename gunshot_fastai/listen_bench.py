@@ -21,7 +21,7 @@ __all__ = ['listen_benchmark', 'alert_sources', 'false_alerts_benchmark']
 
 # %% ../nbs/22a_listen_bench.ipynb #6d26e205
 def _live_listen(model_path, path, truth, collar:float=0.5) -> dict:
-    "Alert latency from each inserted shot's first sample, and CPU, of `gunshot-listen --realtime` on the recording `path`."
+    "Alert latency from each inserted shot, and CPU, of `gunshot-listen --realtime` on `path`."
     cmd = [str(Path(sys.executable).parent/'gunshot-listen'), '--model', str(model_path), '--input', str(path), '--realtime', '--json']
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode: raise RuntimeError(f"gunshot-listen on {path} failed: {r.stderr[-2000:]}")
@@ -37,7 +37,7 @@ def _live_listen(model_path, path, truth, collar:float=0.5) -> dict:
 def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., shots:int=45, snrs=(0, 10, 20),
                      live_snr:float=20, live=None, # the models of `model_paths` to measure live (default: all)
                      folder=None) -> dict:
-    "For each model: listening's event metrics at each SNR in `snrs`, and its alert latency and CPU at real-time pace at `live_snr`."
+    "Each model's event metrics at each SNR in `snrs`, and its alert latency and CPU when live."
     background, clips = mixture_sources(root, fold)
     rows, timed = [], []
     with tempfile.TemporaryDirectory(dir=folder) as d:
@@ -56,13 +56,13 @@ def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., sh
 
 # %% ../nbs/22a_listen_bench.ipynb #b0e213b5
 def alert_sources(times, where:pd.DataFrame, kind:dict) -> pd.Series:
-    "How many of the alerts at `times` (s) fell in each kind of clip: `where` says where each clip plays (`background_bed`), `kind` names a path's kind."
+    "How many of the alerts at `times` (s) fell in each kind of clip of a `background_bed`."
     i = np.searchsorted(where.start.to_numpy(), np.asarray(times, dtype=float), side='right') - 1
     return pd.Series([kind[where.path.iloc[k]] for k in i], dtype=object).value_counts()
 
 # %% ../nbs/22a_listen_bench.ipynb #2ab21811
 def false_alerts_benchmark(model_paths, root=None, fold:int=1, minutes:float=60., folder=None) -> list[dict]:
-    "False alerts per hour of each model listening to `minutes` of the other sounds of the detection task's `fold`, and what set most of them off."
+    "False alerts per hour of each model listening to the other sounds of `fold`, and what set them off."
     df = task_frame('detect', root)
     others = df[(df.fold == fold) & (df.label != 'gunshot')]
     kind = dict(zip(others.path.astype(str), others.dataset + '/' + others.source))

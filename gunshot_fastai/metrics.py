@@ -20,7 +20,7 @@ __all__ = ['prediction_table', 'classification_metrics', 'fnr_threshold', 'detec
 
 # %% ../nbs/18_metrics.ipynb #1a2eddc3
 def prediction_table(df:pd.DataFrame, probs:np.ndarray, classes:list) -> pd.DataFrame:
-    "`df` (path, label, …) with a probability column per class (`p_<class>`), the most probable class (`pred`) and each clip's loss."
+    "`df` with a probability column per class (`p_<class>`), the most probable class (`pred`) and the loss."
     out = df.copy()
     for i, c in enumerate(classes): out[f'p_{c}'] = probs[:, i]
     out['pred'] = np.array(classes)[probs.argmax(axis=1)]
@@ -30,7 +30,7 @@ def prediction_table(df:pd.DataFrame, probs:np.ndarray, classes:list) -> pd.Data
 
 # %% ../nbs/18_metrics.ipynb #f23da123
 def classification_metrics(labels, predicted, classes:list) -> dict:
-    "Accuracy, macro precision/recall/F1, balanced accuracy, per-class report and confusion matrix of `predicted` labels."
+    "Accuracy, macro and per-class precision/recall/F1, balanced accuracy and the confusion matrix."
     y = np.array([classes.index(l) for l in labels])
     pred = np.array([classes.index(l) for l in predicted])
     p, r, f, _ = precision_recall_fscore_support(y, pred, labels=range(len(classes)), average='macro', zero_division=0)
@@ -53,7 +53,7 @@ def fnr_threshold(is_gunshot, p, max_fnr:float=0.01) -> dict:
 
 # %% ../nbs/18_metrics.ipynb #a177c8de
 def detection_metrics(is_gunshot, p, threshold:float=0.5, max_fnr:float=0.01) -> dict:
-    "Rates at `threshold`, ROC and PR AUC, and the threshold keeping the false-negative rate at or below `max_fnr`."
+    "Rates at `threshold`, ROC and PR AUC, and the threshold keeping the FNR at or below `max_fnr`."
     y, p = np.asarray(is_gunshot, bool), np.asarray(p, float)
     hit, both = p >= threshold, 0 < y.sum() < len(y)  # a held-out source may have one class only: no AUC then
     tpr = _rate(hit[y])
@@ -92,7 +92,7 @@ def report_path(path, root=None) -> str:
 
 # %% ../nbs/18_metrics.ipynb #3d722a8c
 def per_source(preds:pd.DataFrame, threshold:float=0.5, target:str='gunshot') -> pd.DataFrame:
-    "Per dataset, source label (when known) and true label: clips, how many were called gunshots at `threshold`, and the miss or false-alarm rate."
+    "Per source and true label: clips, how many were called gunshots at `threshold`, and the error rate."
     called = preds[f'p_{target}'] >= threshold
     g = preds.assign(called=called).groupby([c for c in ('dataset', 'source', 'label') if c in preds])
     out = g.agg(clips=('called', 'size'), called_gunshot=('called', 'sum')).reset_index()
@@ -116,7 +116,7 @@ def _roc_pr_plot(y, p, d:dict):
 
 # %% ../nbs/18_metrics.ipynb #901298d0
 def _stage_metrics(preds:pd.DataFrame, out:Path, title:str) -> dict:
-    "Category accuracy, gun accuracy where the category is right, and (two stages) each stage 2's accuracy given the true category."
+    "Category accuracy, gun accuracy where the category is right, and each stage 2's accuracy."
     cats = sorted(preds.category.unique())
     stages = {'category': classification_metrics(preds.category, preds.pred_category, cats)}
     _confusion_plot(stages['category'], out/'confusion_category.png', f'{title} category')

@@ -33,7 +33,7 @@ def arch_spec(arch:str) -> SpecConfig:
 
 # %% ../nbs/07_models.ipynb #db6e6110
 def small_cnn(n_classes:int, n_in:int=3) -> nn.Sequential:
-    "Four conv–batch-norm–ReLU–max-pool blocks (16, 32, 64, 128 channels), global average pooling, a linear head."
+    "Four conv–batch-norm–ReLU–pool blocks, global average pooling, a linear head."
     chans = (n_in, 16, 32, 64, 128)
     body = [nn.Sequential(ConvLayer(a, b, ks=3), nn.MaxPool2d(2)) for a, b in zip(chans, chans[1:])]
     return nn.Sequential(*body, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(chans[-1], n_classes))
@@ -94,7 +94,7 @@ def audioset_weights() -> Path:
 
 # %% ../nbs/07_models.ipynb #242af9fe
 def imagenet_weights(arch:str):
-    "torchvision's ImageNet weights for `arch`, from its cache or downloaded into it; `WeightsMissing` if neither works."
+    "torchvision's ImageNet weights for `arch`, cached or downloaded; `WeightsMissing` if neither works."
     weights = torchvision.models.get_model_weights(RESNETS[arch]).DEFAULT
     cached = _hub_checkpoints()/Path(weights.url).name
     if not cached.is_file():
@@ -122,7 +122,7 @@ def audioset_model(path=None) -> nn.Module:
 
 # %% ../nbs/07_models.ipynb #df6a3cd3
 def _checkpoint_state(path:Path) -> dict:
-    "Model tensors from a project checkpoint: an exported learner (.pkl, a trusted pickle) or a weights file (.pth)."
+    "Model tensors from an exported learner (.pkl, a trusted pickle) or a weights file (.pth)."
     if not path.is_file(): raise FileNotFoundError(f"{path}: checkpoint not found")
     if path.suffix == '.pkl':
         from fastai.learner import load_learner
@@ -139,7 +139,7 @@ def checkpoint_meta(path) -> dict:
 
 # %% ../nbs/07_models.ipynb #2d10f026
 def load_matching(model:nn.Module, state:dict) -> int:
-    "Copy every tensor of `state` whose name and shape match `model`'s (a new head keeps its own); returns how many."
+    "Copy every tensor of `state` whose name and shape match `model`'s; how many."
     own = model.state_dict()
     matching = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     model.load_state_dict(matching, strict=False)
@@ -148,7 +148,7 @@ def load_matching(model:nn.Module, state:dict) -> int:
 # %% ../nbs/07_models.ipynb #5a46cfa4
 def create_model(arch:str, n_out:int, weights:str='none' # 'none', 'imagenet' (ResNets), 'audioset' (mn04), or a checkpoint path
                 ) -> tuple[nn.Module, callable, str, bool]:
-    "The network for `arch`, its parameter-group splitter, a truthful description of its weights, and whether they were learned elsewhere."
+    "The network for `arch`, its splitter, a truthful description of its weights, and whether they were learned."
     arch_spec(arch)
     known = {'none', 'imagenet'} if arch in RESNETS else {'none', 'audioset'} if arch == 'mn04' else {'none'}
     if weights in ('imagenet', 'audioset') and weights not in known:

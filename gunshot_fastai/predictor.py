@@ -20,7 +20,7 @@ class ModelError(FileProblem):
 
 # %% ../nbs/09_predictor.ipynb #02f8fb11
 def onnx_description(path) -> Path:
-    "Where the description of the ONNX export `path` lives: `M.onnx.json`, so that it never replaces `M.json`, the learner's."
+    "The description of the ONNX export `path`: `M.onnx.json`, never the learner's `M.json`."
     return Path(f"{path}.json")
 
 # %% ../nbs/09_predictor.ipynb #281b072a
@@ -38,7 +38,7 @@ def check_description(meta, classes:list, path=None) -> dict:
 
 # %% ../nbs/09_predictor.ipynb #8cdfe192
 class ClipClassifier:
-    "What every model of this library shares: its description, classifying many audio files in batches, reporting bad ones instead of stopping."
+    "What every model of this library shares: a description, batched classification, bad files reported."
     meta:dict = {}
     path = None
 
@@ -59,7 +59,7 @@ class ClipClassifier:
         return float((self.meta.get('threshold') or {}).get('value', 0.5))
 
     def decide(self, path, probs:np.ndarray) -> dict:
-        "One clip's answer: its path, the label, that label's probability, every class's (and the threshold, if stored)."
+        "One clip's answer: path, label, its probability, every class's, and the threshold if stored."
         probs = np.asarray(probs, dtype=float).tolist()
         best = int(np.argmax(probs))
         out = {'path': str(path), 'label': self.classes[best], 'probability': probs[best],
@@ -71,7 +71,7 @@ class ClipClassifier:
         return out
 
     def predict_files(self, paths, bs:int=32, max_duration:float=None) -> Iterator[dict]:
-        "Classify each file (refusing any over `max_duration` s); a bad file yields `{'path', 'error'}` and the rest go on; results in the order given."
+        "Classify each file; a bad file yields `{'path', 'error'}` and the rest go on, in the order given."
         for chunk in chunked(list(paths), bs):
             out, good = [None]*len(chunk), []
             for i, p in enumerate(chunk):
@@ -93,7 +93,7 @@ class ClipClassifier:
         return np.concatenate([self.probabilities(np.stack([self.features(p) for p in chunk])) for chunk in chunked(list(paths), bs)])
 
     def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, object]:
-        "Probabilities of `df`'s clips, the model's own decisions (columns), and an interpretation where its kind has one."
+        "Probabilities of `df`'s clips, the model's decisions, and an interpretation where it has one."
         return self.scores(df.path), {}, None
 
     def store_meta(self, meta:dict):

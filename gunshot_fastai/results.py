@@ -25,7 +25,7 @@ METHOD_NAMES = {**{name: m.title for name, m in METHODS.items()},  # the cross-v
                 'hierarchy': 'two-stage (category → gun)', 'hierarchy_mn04': 'two-stage (category → gun), mn04 AudioSet fine-tuned'}
 
 def _reports(folder) -> dict:
-    "(task, method) → its fold-1 report folder and metrics, its k-fold summary and its commands, from the files under `folder`."
+    "(task, method) → its fold-1 report, k-fold summary and commands."
     found = {}
     for task_dir in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
         task = task_dir.name.replace('-random', ' (random split: leaks sessions)')
@@ -64,7 +64,7 @@ def results_table(folder='results') -> pd.DataFrame:
 
 # %% ../nbs/21_results.ipynb #5c1d0a02
 def per_source_table(folder='results', task:str='detect') -> pd.DataFrame:
-    "Each source of `task`'s fold 1 against each method's errors there (gunshots missed, other sounds called gunshots)."
+    "Each source of `task`'s fold 1 against each method's errors there."
     cols = {}
     for (t, method), r in _reports(folder).items():
         if t != task or 'dir' not in r: continue
@@ -78,7 +78,7 @@ def per_source_table(folder='results', task:str='detect') -> pd.DataFrame:
 
 # %% ../nbs/21_results.ipynb #f941782d
 def source_table(folder='results', task:str='detect') -> pd.DataFrame:
-    "Each leave-one-source-out run under `folder/task`: method × held-out source, its TPR and FPR, with the command."
+    "Each leave-one-source-out run: method × held-out source, its TPR and FPR, with the command."
     rows = []
     for sub in sorted(p for p in (Path(folder)/task).iterdir() if (p/'cv.json').is_file()):
         cv = json.loads((sub/'cv.json').read_text())
@@ -97,7 +97,7 @@ def _source_name(fold_dir:Path) -> str:
 
 # %% ../nbs/21_results.ipynb #27a77473
 def conditions_table(folder='results', task:str='detect') -> pd.DataFrame:
-    "Each changed-conditions report under `folder/task`: model × condition, TPR and FPR at the stored threshold, ROC AUC, with the command."
+    "Each changed-conditions report: model × condition, TPR, FPR, ROC AUC and the command."
     rows = []
     for f in sorted((Path(folder)/task).glob('*/conditions.json')):
         c = json.loads(f.read_text())

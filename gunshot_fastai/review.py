@@ -58,7 +58,7 @@ def plot_review(events:pd.DataFrame, bins:int=20):
 
 # %% ../nbs/16d_review.ipynb #0604a1a1
 def write_verdicts(events:pd.DataFrame, verdicts:dict, csv) -> pd.DataFrame:
-    "Write the events whose `rank` has a verdict (True: a gunshot) to `csv` (atomically), with the verdict; the rows written."
+    "Write the events that have a verdict (True: a gunshot) to `csv`, atomically; the rows written."
     unknown = set(verdicts) - set(events['rank'])
     if unknown: raise ValueError(f"no event ranked {sorted(unknown)[0]}")
     rows = events[events['rank'].isin(verdicts)].assign(gunshot=lambda d: d['rank'].map(verdicts).astype(bool))
@@ -68,7 +68,7 @@ def write_verdicts(events:pd.DataFrame, verdicts:dict, csv) -> pd.DataFrame:
 
 # %% ../nbs/16d_review.ipynb #fafca2c0
 def verdict_clips(csv, out, cfg:SpecConfig=TRAIN_SPEC) -> pd.DataFrame:
-    "Cut each event of a verdicts CSV into a clip of `cfg.duration` s from just before its peak, under `out/gunshot` or `out/other`; the clips written."
+    "Cut each event of a verdicts CSV into a clip under `out/gunshot` or `out/other`; the clips written."
     rows = []
     for r in pd.read_csv(csv).itertuples():
         label = 'gunshot' if r.gunshot else 'other'
@@ -82,7 +82,7 @@ def verdict_clips(csv, out, cfg:SpecConfig=TRAIN_SPEC) -> pd.DataFrame:
 
 # %% ../nbs/16d_review.ipynb #ec3034eb
 def review_html(events:pd.DataFrame, out, top:int=100, title:str='gunshot_fastai: events to review') -> Path:
-    "Write the `top` events as one self-contained HTML page (spectrogram, audio player, file, time, probability) to `out`; its path."
+    "Write the `top` events as one self-contained HTML page to `out`; its path."
     rows = []
     for _, e in events.head(top).iterrows():
         try: y = event_audio(e)

@@ -26,7 +26,7 @@ class OnnxModel(ClipClassifier):
 
     @classmethod
     def load(cls, path, threads:int=None) -> OnnxModel:
-        "Load `path` (.onnx) and its description (`onnx_description`: M.onnx.json beside it); `ModelError` if either is missing or unusable."
+        "Load `path` (.onnx) and its description beside it; `ModelError` if either is missing or unusable."
         import onnxruntime as ort
         path = Path(path)
         if not path.is_file(): raise ModelError(path, "model file not found")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os, sys
 from contextlib import contextmanager, redirect_stdout
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable, Iterable, Iterator
 import numpy as np
 from .audio import AudioError, check_audio, compile_librosa, SILENCE_PEAK, audio_blocks, audio_duration, read_span, normalise, normalise_gain, main_onset
@@ -17,11 +17,11 @@ from .load import load_model
 
 # %% auto #0
 __all__ = ['Windower', 'stream_windows', 'window_features', 'window_scores', 'positive_runs', 'detection_class', 'scan_file',
-           'scan_one', 'scan_files', 'quarter_lines', 'scan_progress', 'scan_each']
+           'scan_one', 'worker_model', 'scan_files', 'quarter_lines', 'scan_progress', 'scan_each']
 
 # %% ../nbs/16_scan.ipynb #55a75030
 class Windower:
-    "Cut a stream, pushed block by block, into `n`-sample windows every `h` samples, holding at most one block and one window."
+    "Cut a stream, pushed block by block, into `n`-sample windows every `h` samples."
     def __init__(self, n:int, h:int):
         if n <= 0 or h <= 0: raise ValueError(f"window and hop must be positive, got {n}, {h} samples")
         self.n, self.h = n, h
@@ -51,14 +51,14 @@ class Windower:
 
 # %% ../nbs/16_scan.ipynb #cb4cda0f
 def stream_windows(blocks:Iterable[np.ndarray], n:int, h:int) -> Iterator[tuple[int, np.ndarray]]:
-    "(first sample, window) for `n`-sample windows every `h` samples over a stream of blocks; the last zero-padded."
+    "(first sample, window) for `n`-sample windows every `h` samples over a stream of blocks."
     windows = Windower(n, h)
     for block in blocks: yield from windows.push(block)
     yield from windows.finish()
 
 # %% ../nbs/16_scan.ipynb #833051e2
 def window_features(windows:np.ndarray, h:int, cfg:SpecConfig) -> np.ndarray:
-    "Features (windows × mels × frames) of consecutive, equally long windows `h` samples apart, each normalised on its own."
+    "Features (windows × mels × frames) of equally long windows `h` samples apart, each normalised alone."
     n, ratio = windows.shape[1], cfg.sr/cfg.read_sr
     step = h*ratio/cfg.hop_length
     if step != int(step) or h > n:
@@ -72,7 +72,7 @@ def window_features(windows:np.ndarray, h:int, cfg:SpecConfig) -> np.ndarray:
 # %% ../nbs/16_scan.ipynb #8adee698
 def window_scores(model:ClipClassifier, path, window:float=None, hop:float=None, bs:int=64, block_s:float=30.,
                   progress:Callable[[float], None]=None, max_duration:float=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "Start times (s) of `window`-second windows every `hop` s over the audio file at `path`, their class probabilities and peak levels."
+    "Start times (s), class probabilities and peak levels of windows every `hop` s over the file at `path`."
     spec = model.spec
     window = window or spec.duration
     hop = hop or window/4
@@ -93,7 +93,7 @@ def window_scores(model:ClipClassifier, path, window:float=None, hop:float=None,
 
 # %% ../nbs/16_scan.ipynb #dc2e3769
 def positive_runs(starts:np.ndarray, p:np.ndarray, threshold:float, window:float) -> list[np.ndarray]:
-    "Indices of the windows with `p` at or above `threshold`, grouped where each starts less than `window` after the last."
+    "Indices of the windows at or above `threshold`, grouped where each starts within `window` of the last."
     pos = np.flatnonzero(p >= threshold)
     return np.split(pos, np.flatnonzero(np.diff(starts[pos]) >= window) + 1) if len(pos) else []
 
@@ -141,16 +141,15 @@ def scan_one(model:ClipClassifier, path, max_duration:float=None, **kwargs) -> d
         return {'path': str(path), 'events': scan_file(model, path, max_duration=max_duration, **kwargs)}
     except AudioError as e: return {'path': str(path), 'error': e.problem}
 
+# %% ../nbs/16_scan.ipynb #e340683f
+@lru_cache(maxsize=2)
+def worker_model(model_path:str, threads:int=None) -> ClipClassifier:
+    "This process's copy of the model at `model_path`, loaded once (at most `threads` threads)."
+    return load_model(model_path, threads=threads)
+
+def _scan_in_worker(model_path:str, threads:int, path, **kwargs) -> dict: return scan_one(worker_model(model_path, threads), path, **kwargs)
+
 # %% ../nbs/16_scan.ipynb #3f1a7eb2
-_worker_model = None
-
-def _start_worker(model_path, threads:int):
-    "Load this worker's own model, with at most `threads` threads for BLAS, torch and onnxruntime."
-    global _worker_model
-    _worker_model = load_model(model_path, threads=threads)
-
-def _scan_in_worker(path, **kwargs) -> dict: return scan_one(_worker_model, path, **kwargs)
-
 def scan_files(model, # a loaded detector, or the path of one (`load_model`)
                paths, # the recordings
                workers:int=1, # processes scanning at once (each loads the model from its file)
@@ -167,12 +166,12 @@ def scan_files(model, # a loaded detector, or the path of one (`load_model`)
         return
     compile_librosa()  # before the workers: see `audio.compile_librosa`
     threads = max(1, (os.cpu_count() or 1)//workers)
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(model_path, threads)) as ex:
-        yield from ex.map(partial(_scan_in_worker, **kwargs), paths)
+    with ProcessPoolExecutor(workers, initializer=worker_model, initargs=(str(model_path), threads)) as ex:
+        yield from ex.map(partial(_scan_in_worker, str(model_path), threads, **kwargs), paths)
 
 # %% ../nbs/16_scan.ipynb #731be35c
 def quarter_lines(path, length:float) -> Callable[[float], None]:
-    "Progress for a log: a line on stderr when a quarter, a half, three quarters and all of `length` s are scanned."
+    "Progress for a log: a line on stderr at each quarter of `length` s scanned."
     marks = [0.25, 0.5, 0.75, 1.]
     def report(done):
         while marks and done >= marks[0]*length:
@@ -182,7 +181,7 @@ def quarter_lines(path, length:float) -> Callable[[float], None]:
 # %% ../nbs/16_scan.ipynb #53a45f15
 @contextmanager
 def scan_progress(path, length:float):
-    "Progress on stderr for a scan of `length` s, if over a minute: a bar on a terminal where fastprogress is installed, else `quarter_lines`."
+    "Progress on stderr for a scan of `length` s, if over a minute: a bar on a terminal, else `quarter_lines`."
     if length < 60: yield None; return
     try:
         if not sys.stderr.isatty(): raise ImportError

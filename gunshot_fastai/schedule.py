@@ -35,7 +35,7 @@ def find_lr(learn:Learner, plot_to=None, num_it:int=100) -> dict:
 # %% ../nbs/07c_schedule.ipynb #b3048377
 @dataclass
 class Stage:
-    "One step of progressive unfreezing: train the last `groups` parameter groups (None: all) for up to `epochs`."
+    "One step of progressive unfreezing: train the last `groups` parameter groups for up to `epochs`."
     epochs:int
     groups:int|None = None
     lr:float|None = None  # None: the LR finder's valley, found just before this stage
@@ -44,7 +44,7 @@ class Stage:
 # %% ../nbs/07c_schedule.ipynb #081be168
 def default_schedule(pretrained:bool, epochs:int=30, lrs:tuple=None # each stage's rate (default: the LR finder's)
                     ) -> list[Stage]:
-    "Head, then the late body, then everything with discriminative rates, from learned weights; one stage from scratch."
+    "From learned weights: head, late body, then everything; from scratch: one stage."
     if not pretrained: return [Stage(epochs)]
     h, b, a = lrs or (None,)*3
     return [Stage(max(1, epochs//10), groups=1, lr=h), Stage(max(1, epochs//5), groups=2, lr=b, lr_div=10),

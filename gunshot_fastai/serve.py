@@ -25,7 +25,7 @@ __all__ = ['MIN_HOP', 'BodyLimit', 'Cancelled', 'create_app']
 
 # %% ../nbs/17_serve.ipynb #cc7d0bee
 class BodyLimit:
-    "ASGI middleware: a 413 JSON error for request bodies over `max_bytes`, declared up front or streamed; 408 when a body stalls for `timeout` s."
+    "ASGI middleware: 413 for bodies over `max_bytes`, 408 for a body that stalls for `timeout` s."
     def __init__(self, app, max_bytes:int, timeout:float=30.): self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
 
     async def __call__(self, scope, receive, send):
@@ -46,9 +46,9 @@ class BodyLimit:
             return message
         await self.app(scope, limited_receive, send)
 
-# %% ../nbs/17_serve.ipynb #f5268d56
+# %% ../nbs/17_serve.ipynb #fbeae585
 def _saved_upload(upload:UploadFile, folder:Path, max_duration:float) -> Path:
-    "Write `upload` to a private file in `folder`, keeping only its (known) audio extension; 4xx if it cannot be used."
+    "Write `upload` to a private file in `folder` under its audio extension; 4xx if unusable."
     name = upload.filename or 'upload'
     ext = Path(name).suffix.lower()
     if ext not in AUDIO_EXTS:
@@ -62,9 +62,13 @@ def _saved_upload(upload:UploadFile, folder:Path, max_duration:float) -> Path:
         raise HTTPException(413, f"the upload: {seconds:.1f} s of audio is over this server's limit of {max_duration:g} s")
     return path
 
+
+# %% ../nbs/17_serve.ipynb #b859d2c4
 class Cancelled(Exception):
     "The client of a request went away."
 
+
+# %% ../nbs/17_serve.ipynb #f5268d56
 def create_app(model:ClipClassifier|str, # a loaded model or the path of an exported one
                max_upload_mb:float=50., # request body limit (MiB)
                max_duration:float=3600., # longest audio accepted (s)
@@ -82,7 +86,7 @@ def create_app(model:ClipClassifier|str, # a loaded model or the path of an expo
               'max_windows': max_windows, 'min_hop_s': MIN_HOP, 'body_timeout_s': body_timeout, 'clip_seconds': CLIP_SECONDS}
 
     def run(upload:UploadFile, work) -> dict:
-        "Save `upload` and call `work(path)`, one of at most `max_busy` at a time; a bad file becomes a 422 naming the upload."
+        "Save `upload` and call `work(path)`, at most `max_busy` at a time; a bad file becomes a 422."
         if not busy.acquire(blocking=False):
             raise HTTPException(429, f"the server is busy with {max_busy} requests; retry shortly", headers={'Retry-After': '1'})
         counts['busy'] += 1

@@ -96,7 +96,7 @@ class SpecConfig:
 def _kaldi_mel(f): return 1127.0*np.log(1.0 + np.asarray(f, dtype=np.float64)/700.0)
 
 def kaldi_mel_filters(n_mels:int, n_fft:int, sr:int, fmin:float, fmax:float) -> np.ndarray:
-    "Kaldi's triangular mel filterbank (n_mels × n_fft/2+1), as `torchaudio.compliance.kaldi.get_mel_banks` builds it, the Nyquist bin unweighted."
+    "Kaldi's triangular mel filterbank (n_mels × n_fft/2+1), as torchaudio's `get_mel_banks` builds it."
     lo, hi = _kaldi_mel(fmin), _kaldi_mel(fmax)
     delta = (hi - lo)/(n_mels + 1)
     left = lo + np.arange(n_mels)[:, None]*delta
@@ -158,13 +158,13 @@ def spec_image(levels:np.ndarray, cfg:SpecConfig=SpecConfig(), per_image:bool=Fa
 
 # %% ../nbs/03_spectrogram.ipynb #356d37ae
 def spec_input(levels:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
-    "The network's input (… × channels × height × width) for features of one clip or a batch: uint8 RGB or float32 mono."
+    "The network's input (… × channels × height × width) for features of one clip or a batch."
     if cfg.image == 'mono': return to_unit(levels, cfg, clip=False).astype(np.float32)[..., None, :, :]
     return np.moveaxis(_colour_table(cfg.cmap)[_colour_index(levels, cfg)], -1, -3)
 
 # %% ../nbs/03_spectrogram.ipynb #eb9aaf39
 def input_image(levels:np.ndarray, cfg:SpecConfig=SpecConfig()) -> Image.Image:
-    "The network's input for features of one clip as a picture: the colour image it sees, or its one channel in grey."
+    "The network's input for one clip's features as a picture: colour, or its one channel in grey."
     if cfg.image != 'mono': return spec_image(levels, cfg)
     return Image.fromarray((to_unit(levels, cfg)[::-1]*255).round().astype(np.uint8), 'L')
 
@@ -177,7 +177,7 @@ def to_feature_rate(y:np.ndarray, cfg:SpecConfig) -> np.ndarray:
 CLIP_SECONDS = 30.  # a clip is classified from its first 30 s; longer recordings are for the scanner
 
 def read_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
-    "The normalised window of the first `CLIP_SECONDS` of the audio file at `path` (onset-aligned if `cfg.align`, else its start), at `cfg.read_sr`."
+    "The normalised window of the audio file at `path` (onset-aligned if `cfg.align`), at `cfg.read_sr`."
     y = normalise(load_audio(path, cfg.read_sr, reject_silent=True, max_duration=max_duration, first=CLIP_SECONDS), cfg.norm)
     return align_onset(y, cfg.read_sr, cfg.duration, cfg.pre_roll, onset=None if cfg.align else cfg.pre_roll)
 

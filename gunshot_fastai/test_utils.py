@@ -125,7 +125,7 @@ def bangs_and_hums(folder) -> pd.DataFrame:
 
 # %% ../nbs/97_test_utils.ipynb #6717f9f5
 def toy_model(folder, classes:tuple=('gunshot', 'other'), epochs:int=20) -> Path:
-    "Train a small model on synthetic bangs (first class) against tones and noise (second), export it to `folder`; its path."
+    "Train a small model on synthetic bangs against tones and noise, export it to `folder`; its path."
     folder = Path(folder)
     clips = folder/'clips'
     bang, other = classes

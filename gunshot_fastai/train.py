@@ -29,7 +29,7 @@ __all__ = ['RECIPES', 'Recipe', 'task_recipe', 'train_task', 'check_pretraining'
 # %% ../nbs/08_train.ipynb #617b588d
 @dataclass(frozen=True)
 class Recipe:
-    "How a task trains from learned weights: stage rates (None: the LR finder's), head start, batch norms, recording conditions."
+    "How a task trains from learned weights: stage rates, head start, batch norms, recording conditions."
     lrs:tuple|None = None
     probe:bool = True
     keep_bn:bool = True
@@ -124,7 +124,7 @@ def check_pretraining(weights, valid:pd.DataFrame, root=None):
 def train_hierarchy(out, # the folder to write the two-stage model to
                     root=None, epochs:int=60, bs:int=32, split:str='blocked', valid_fold:int=1, seed:int=0,
                     quick:bool=False, command:str=None, **kw) -> Path:
-    "Train stage 1 (category) and a stage-2 gun model per category with several guns; export them as one two-stage model at `out`."
+    "Train stage 1 (category) and a gun model per category; export them as one two-stage model at `out`."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     groups = category_guns(root)
     common = dict(root=root, epochs=epochs, bs=bs, split=split, valid_fold=valid_fold, seed=seed, quick=quick, **kw)

@@ -32,7 +32,7 @@ def window_plan(df:pd.DataFrame, # the detection task's clips (`data.task_frame(
                 snr_range:tuple=SNR_RANGE, # the sound's level against the background (dB), drawn uniformly
                 latest:float=0.25, # the last onset time a window holds is `duration - latest` (s)
                 seed:int=0) -> pd.DataFrame:
-    "One row per training window: the clip it holds (none for background only), its label, fold and group, the background, where and how loud."
+    "One row per training window: its clip (if any), label, fold, group, background, and where and how loud."
     rng = np.random.default_rng(seed)
     shots, others = df[df.label == 'gunshot'], df[df.label != 'gunshot']
     placed = pd.concat([shots.loc[shots.index.repeat(per_shot)], others])
