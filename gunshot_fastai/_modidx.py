@@ -267,6 +267,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                      'gunshot_fastai/crossval.py'),
                                          'gunshot_fastai.crossval.cv_summary': ('crossval.html#cv_summary', 'gunshot_fastai/crossval.py'),
                                          'gunshot_fastai.crossval.fold_row': ('crossval.html#fold_row', 'gunshot_fastai/crossval.py'),
+                                         'gunshot_fastai.crossval.hard_negative_scores': ( 'crossval.html#hard_negative_scores',
+                                                                                           'gunshot_fastai/crossval.py'),
                                          'gunshot_fastai.crossval.mfcc_lr_scores': ( 'crossval.html#mfcc_lr_scores',
                                                                                      'gunshot_fastai/crossval.py'),
                                          'gunshot_fastai.crossval.network_scores': ( 'crossval.html#network_scores',

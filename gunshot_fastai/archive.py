@@ -129,7 +129,7 @@ def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, n
     else:
         compile_librosa()
         client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                     silence_logs=logging.ERROR))
+                                     silence_logs=logging.CRITICAL))  # a worker's heartbeat can miss the closing scheduler and log a traceback; a failed file comes back as its record
     if warm: client.run(warm)  # every worker there is now; one that joins later warms on its first file
     def close():
         cluster = client.cluster

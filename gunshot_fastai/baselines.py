@@ -46,11 +46,13 @@ def mfcc_table(df:pd.DataFrame, n_workers:int=2) -> tuple[pd.DataFrame, np.ndarr
     return df[ok].reset_index(drop=True), np.stack([f for f in feats if f is not None])
 
 # %% ../nbs/19_baselines.ipynb #6b81394f
-def logistic_predictions(df:pd.DataFrame, feats:np.ndarray, valid_fold:int, classes:list) -> pd.DataFrame:
+def logistic_predictions(df:pd.DataFrame, feats:np.ndarray, valid_fold:int, classes:list,
+                         sample_weight:np.ndarray=None # each row's weight in the fit (None: equal)
+                        ) -> pd.DataFrame:
     "Validation-fold predictions of a class-balanced logistic regression on standardised features."
     train, valid = (df.fold != valid_fold).to_numpy(), (df.fold == valid_fold).to_numpy()
     clf = linear_probe()
-    clf.fit(feats[train], df.label[train])
+    clf.fit(feats[train], df.label[train], **({} if sample_weight is None else {'logisticregression__sample_weight': np.asarray(sample_weight)[train]}))
     probs = clf.predict_proba(feats[valid])[:, [list(clf.classes_).index(c) for c in classes]]
     return prediction_table(df[valid].reset_index(drop=True), probs, classes)
 

@@ -24,8 +24,9 @@ from .baselines import mfcc_table, logistic_predictions, small_cnn_predictions, 
 from .evaluate import model_predictions, validation_frame
 
 # %% auto #0
-__all__ = ['FROZEN', 'METHODS', 'CVRun', 'Method', 'mfcc_lr_scores', 'probe_scores', 'zero_shot_scores', 'small_cnn_scores',
-           'network_scores', 'audio_resnet_scores', 'fold_row', 'cross_validate', 'cv_summary', 'write_cv']
+__all__ = ['FROZEN', 'HARD_NEGATIVES', 'METHODS', 'CVRun', 'Method', 'mfcc_lr_scores', 'probe_scores', 'hard_negative_scores',
+           'zero_shot_scores', 'small_cnn_scores', 'network_scores', 'audio_resnet_scores', 'fold_row',
+           'cross_validate', 'cv_summary', 'write_cv']
 
 # %% ../nbs/20d_crossval.ipynb #4e7fde24
 @dataclass
@@ -73,6 +74,15 @@ def probe_scores(run:CVRun, fold:int, folder:Path, epochs:int=None, outputs:bool
     tab, probs, emb = run.table('audioset', lambda: audioset_table(run.df, run.mn04_spec))
     return logistic_predictions(tab, np.concatenate([emb, probs], axis=1) if outputs else emb, fold, run.classes), None, FROZEN
 
+# %% ../nbs/20d_crossval.ipynb #0ca9c88c
+HARD_NEGATIVES = {'jackhammer': 3., 'drilling': 3.}  # source -> weight of its other sounds in the fit
+
+def hard_negative_scores(run:CVRun, fold:int, folder:Path, epochs:int=None) -> tuple:
+    "The probe fitted with the other sounds of `HARD_NEGATIVES`' sources weighted up."
+    tab, _, emb = run.table('audioset', lambda: audioset_table(run.df, run.mn04_spec))
+    weight = np.where(tab.label != 'gunshot', tab.source.map(HARD_NEGATIVES).fillna(1.), 1.)
+    return logistic_predictions(tab, emb, fold, run.classes, sample_weight=weight), None, FROZEN
+
 # %% ../nbs/20d_crossval.ipynb #69de52e7
 def zero_shot_scores(run:CVRun, fold:int, folder:Path, epochs:int=None) -> tuple:
     "Detection by the frozen AudioSet network's gun classes, nothing fitted."
@@ -111,6 +121,8 @@ METHODS = {
     'mn04_probe': Method('mn04 AudioSet frozen embedding + logistic regression', probe_scores),
     'mn04_probe_outputs': Method('mn04 AudioSet frozen embedding and its 527 class outputs + logistic regression',
                                  partial(probe_scores, outputs=True)),
+    'mn04_probe_hard_negatives': Method('mn04 AudioSet frozen embedding + logistic regression, jackhammers and drills weighted up',
+                                        hard_negative_scores, tasks=('detect',)),
     'mn04': Method('mn04 AudioSet, fine-tuned', partial(network_scores, arch='mn04', weights='audioset'), epochs=8),
     'mn04_as_recorded': Method('mn04 AudioSet, fine-tuned on clips as recorded (before 06a_augment)',
                                partial(network_scores, arch='mn04', weights='audioset', conditions=False), epochs=8),
