@@ -5,6 +5,7 @@
 # %% ../nbs/18_metrics.ipynb #baa29f3b
 from __future__ import annotations
 import json
+from functools import partial
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -144,7 +145,7 @@ def evaluate_predictions(preds:pd.DataFrame, # a `prediction_table` (with `datas
     "Write metrics, tables and plots for a predictions table into `out`; returns the metrics."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     metrics = classification_metrics(preds.label, preds.pred, classes)
-    preds = preds.assign(path=preds.path.map(report_path))
+    preds = preds.assign(path=preds.path.map(partial(report_path, root=data_root())))
     save_csv(preds, out/'predictions.csv', index=False)
     save_csv(pd.DataFrame(metrics['per_class']).T, out/'per_class.csv', index_label='class')
     save_csv(pd.DataFrame(metrics['confusion'], index=classes, columns=classes), out/'confusion.csv', index_label='true\\predicted')

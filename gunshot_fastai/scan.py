@@ -165,9 +165,9 @@ def scan_files(model, # a loaded detector, or the path of one (`load_model`)
         for p in paths: yield scan_one(model, p, **kwargs)
         return
     compile_librosa()  # before the workers: see `audio.compile_librosa`
-    threads = max(1, (os.cpu_count() or 1)//workers)
-    with ProcessPoolExecutor(workers, initializer=worker_model, initargs=(str(model_path), threads)) as ex:
-        yield from ex.map(partial(_scan_in_worker, str(model_path), threads, **kwargs), paths)
+    model_args = (str(model_path), max(1, (os.cpu_count() or 1)//workers))  # each worker's model and its threads
+    with ProcessPoolExecutor(workers, initializer=worker_model, initargs=model_args) as ex:
+        yield from ex.map(partial(_scan_in_worker, *model_args, **kwargs), paths)
 
 # %% ../nbs/16_scan.ipynb #731be35c
 def quarter_lines(path, length:float) -> Callable[[float], None]:
