@@ -5,13 +5,15 @@
 # %% ../nbs/16c_archive.ipynb #77cfeec4
 from __future__ import annotations
 import concurrent.futures as cf
-import hashlib, itertools, logging, multiprocessing, os, sys, time, uuid
+import hashlib, itertools, logging, multiprocessing, os, sys, tempfile, time, uuid
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
+import numpy as np
 import pandas as pd
-from .audio import AUDIO_EXTS, audio_duration, compile_librosa
+import soundfile as sf
+from .audio import AUDIO_EXTS, DEFAULT_SR, audio_duration, compile_librosa
 from .scan import detection_class, scan_one, worker_model
 from .load import load_model
 
@@ -80,9 +82,12 @@ class DetectionTable:
 
 # %% ../nbs/16c_archive.ipynb #2be70928
 def warm_worker(model_path:str, threads:int=None):
-    "Ready a worker process before its first file: the model loaded, librosa's numba code from its cache."
-    worker_model(model_path, threads)
+    "Ready a worker process before its first file: the model loaded and run once on a few seconds of noise."
     compile_librosa()
+    with tempfile.TemporaryDirectory() as d:  # a first scan pays one-off costs (the runtime's first call, lazy imports): measured 0.8 s
+        clip = Path(d)/'warm.wav'
+        sf.write(clip, 0.01*np.random.default_rng(0).standard_normal(3*DEFAULT_SR), DEFAULT_SR)
+        scan_one(worker_model(model_path, threads), clip)
 
 # %% ../nbs/16c_archive.ipynb #b98bf720
 def scan_record(model_path, path, threads:int=None, **kwargs) -> dict:

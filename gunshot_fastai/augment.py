@@ -12,12 +12,12 @@ from scipy.signal import fftconvolve
 from audiomentations import AddBackgroundNoise, Compose, LowPassFilter
 from audiomentations.core.transforms_interface import BaseWaveformTransform
 from fasttransform import Transform
-from .audio import normalise
+from .audio import audio_duration, normalise, read_span
 from .spectrogram import SpecConfig, log_mel, read_window, to_feature_rate
 from .cache import cache_folder, cached_features
 
 # %% auto #0
-__all__ = ['Reverb', 'OpusRoundTrip', 'recording_conditions', 'AugmentWaveform']
+__all__ = ['Reverb', 'OpusRoundTrip', 'FillSilence', 'recording_conditions', 'AugmentWaveform']
 
 # %% ../nbs/06a_augment.ipynb #c6018346
 class Reverb(BaseWaveformTransform):
@@ -58,14 +58,46 @@ class OpusRoundTrip(BaseWaveformTransform):
         buf.seek(0)
         return sf.read(buf, dtype='float32')[0][:len(samples)]
 
+# %% ../nbs/06a_augment.ipynb #f1115e02
+class FillSilence(BaseWaveformTransform):
+    "The digital silence at a window's ends filled with a background recording, at the level of the clip's edge."
+    supports_multichannel = False
+    def __init__(self, backgrounds:list, # background recordings (training folds only)
+                 min_silence:float=0.05, # shorter runs of zeros are left as they are (s)
+                 p:float=0.5):
+        super().__init__(p)
+        self.backgrounds, self.min_silence = list(map(str, backgrounds)), min_silence
+    def randomize_parameters(self, samples, sample_rate:int):
+        super().randomize_parameters(samples, sample_rate)
+        if self.parameters['should_apply']: self.parameters.update(background=random.choice(self.backgrounds), start=random.random())
+    def apply(self, samples, sample_rate:int):
+        sound = np.flatnonzero(samples)
+        gaps = [(0, sound[0]), (sound[-1] + 1, len(samples))] if len(sound) else []
+        gaps = [(a, b) for a, b in gaps if b - a >= self.min_silence*sample_rate]
+        if not gaps: return samples
+        path, length, edge = self.parameters['background'], len(samples)/sample_rate, round(0.1*sample_rate)
+        bed = read_span(path, self.parameters['start']*max(audio_duration(path) - length, 0.), length, sample_rate)
+        bed = bed[bed != 0]  # a bed's own digital silence (ESC-50 pads its clips) is no background
+        if len(bed) < edge: return samples
+        bed, out, fade = np.resize(bed, len(samples)), samples.copy(), round(0.01*sample_rate)
+        for a, b in gaps:
+            near = samples[max(a - edge, 0):a] if a else samples[b:b + edge]  # the clip beside the gap
+            fill = bed[a:b]*np.sqrt(np.mean(near**2)/np.mean(bed[a:b]**2 + 1e-12))
+            ramp = np.minimum(1., np.arange(1, b - a + 1)/fade)
+            out[a:b] = fill*(ramp if a else ramp[::-1])  # faded in after the clip, out before it
+        return out.astype(np.float32)
+
 # %% ../nbs/06a_augment.ipynb #2f0306da
 def recording_conditions(backgrounds:list, # background recordings to lay clips over (training folds only)
                          snr_db:tuple=(5., 25.), # the clip against the background, over the whole window (dB)
                          cutoff_hz:tuple=(3500., 7500.), # the recorder's band: the low-pass cut-off's range
-                         p_room:float=0.2, p_background:float=0.25, p_band:float=0.25, p_codec:float=0.5) -> Compose:
-    "audiomentations' chain for other recording conditions: room, background, band limit, Opus."
+                         p_room:float=0.2, p_background:float=0.25, p_band:float=0.25, p_codec:float=0.5,
+                         p_fill:float=0. # `FillSilence` (off by default: only longer windows than the clips need it)
+                        ) -> Compose:
+    "audiomentations' chain for other recording conditions: padding filled, room, background, band limit, Opus."
     background = [AddBackgroundNoise(list(map(str, backgrounds)), *snr_db, p=p_background)] if backgrounds else []
-    return Compose([Reverb(p=p_room), *background, LowPassFilter(*cutoff_hz, min_rolloff=24, max_rolloff=48, p=p_band),
+    fill = [FillSilence(backgrounds, p=p_fill)] if backgrounds and p_fill else []  # not drawn at all when off: the default's random draws stay as they were
+    return Compose([*fill, Reverb(p=p_room), *background, LowPassFilter(*cutoff_hz, min_rolloff=24, max_rolloff=48, p=p_band),
                     OpusRoundTrip(p=p_codec)])
 
 # %% ../nbs/06a_augment.ipynb #fc10cc6c

@@ -49,7 +49,7 @@ class _Replayed:
 
 def event_threshold(model, # a detector (`load.load_model`) or the path of one
                     mixtures:list, # (recording, inserted shots) pairs, e.g. `training_mixtures`
-                    grid=(*np.round(np.arange(0.2, 0.96, 0.05), 2), 0.97, 0.99) # candidate thresholds
+                    grid=(*np.round(np.arange(0.2, 0.96, 0.05), 2), 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999) # candidate thresholds
                    ) -> dict:
     "The threshold in `grid` with the best mean event F1 on `mixtures`, its F1, and each candidate's."
     model = load_model(model) if isinstance(model, (str, Path)) else model
@@ -62,8 +62,8 @@ def event_threshold(model, # a detector (`load.load_model`) or the path of one
             f1[i, j] = event_metrics([{'peak': e['stream_time']} for e in events], truth)['f1']
     mean = f1.mean(axis=0)
     best = len(grid) - 1 - int(np.argmax(mean[::-1]))  # the highest of the best
-    return {'value': float(grid[best]), 'mean_event_f1': round(float(mean[best]), 4),
-            'f1_by_threshold': {f'{t:.2f}': round(float(v), 4) for t, v in zip(grid, mean)}}
+    return {'value': float(grid[best]), 'mean_event_f1': round(float(mean[best]), 4), 'top_of_grid': best == len(grid) - 1,
+            'f1_by_threshold': {f'{t:g}': round(float(v), 4) for t, v in zip(grid, mean)}}
 
 # %% ../nbs/20a_continuous.ipynb #c0a70015
 def store_listening_threshold(model_path, root=None, folds=(2, 3, 4, 5), # the folds the detector trained on
@@ -74,7 +74,8 @@ def store_listening_threshold(model_path, root=None, folds=(2, 3, 4, 5), # the f
         mixtures = training_mixtures(d, root, folds, **(dict(snrs=(10.,), duration=60., shots=6) if quick else {}))
         chosen = event_threshold(model_path, mixtures)
     chosen['chosen_on'] = f"listening to {len(mixtures)} mixtures of training folds {list(folds)}"
-    print(f"listening threshold {chosen['value']:.2f}: mean event F1 {chosen['mean_event_f1']:.3f} ({chosen['chosen_on']})", flush=True)
+    top = " (the grid's highest: the best may lie above it)" if chosen['top_of_grid'] else ''
+    print(f"listening threshold {chosen['value']:g}{top}: mean event F1 {chosen['mean_event_f1']:.3f} ({chosen['chosen_on']})", flush=True)
     return store_threshold(model_path, chosen).meta
 
 # %% ../nbs/20a_continuous.ipynb #e77659c6

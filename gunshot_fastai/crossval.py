@@ -130,6 +130,8 @@ METHODS = {
                                  partial(network_scores, arch='mn04', weights='audioset', conditions={'p_background': 0.}), epochs=8),
     'mn04_no_codec': Method('mn04 AudioSet, fine-tuned under recording conditions without the Opus round trip',
                             partial(network_scores, arch='mn04', weights='audioset', conditions={'p_codec': 0.}), epochs=8),
+    'mn04_filled': Method("mn04 AudioSet, fine-tuned under recording conditions with short clips' padding filled by background",
+                          partial(network_scores, arch='mn04', weights='audioset', conditions={'p_fill': 1.}), epochs=8),
     'mn04_zeroshot': Method('mn04 AudioSet, zero-shot (gun classes)', zero_shot_scores, tasks=('detect',)),
 }
 

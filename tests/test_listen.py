@@ -117,7 +117,7 @@ def test_continuous_detector_trains_and_listens_at_its_threshold(tmp_path):
     meta = json.loads(out.with_suffix('.json').read_text())
     assert meta['task'] == 'continuous' and meta['spec']['align'] is False and meta['classes'] == ['gunshot', 'other']
     t = meta['threshold']
-    assert t['class'] == 'gunshot' and 'training folds [2]' in t['chosen_on'] and f"listening threshold {t['value']:.2f}" in r.stdout
+    assert t['class'] == 'gunshot' and 'training folds [2]' in t['chosen_on'] and f"listening threshold {t['value']:g}" in r.stdout
     from gunshot_fastai.mixtures import mixture_sources, write_mixture
     background, shots = mixture_sources(fold=1)
     write_mixture(tmp_path/'fold1.flac', background, shots, duration=30., n_shots=2, snr_db=20., seed=0)
