@@ -66,7 +66,7 @@ class FillSilence(BaseWaveformTransform):
                  min_silence:float=0.05, # shorter runs of zeros are left as they are (s)
                  p:float=0.5):
         super().__init__(p)
-        self.backgrounds, self.min_silence = list(map(str, backgrounds)), min_silence
+        self.backgrounds, self.min_silence, self.durations = list(map(str, backgrounds)), min_silence, {}
     def randomize_parameters(self, samples, sample_rate:int):
         super().randomize_parameters(samples, sample_rate)
         if self.parameters['should_apply']: self.parameters.update(background=random.choice(self.backgrounds), start=random.random())
@@ -76,7 +76,8 @@ class FillSilence(BaseWaveformTransform):
         gaps = [(a, b) for a, b in gaps if b - a >= self.min_silence*sample_rate]
         if not gaps: return samples
         path, length, edge = self.parameters['background'], len(samples)/sample_rate, round(0.1*sample_rate)
-        bed = read_span(path, self.parameters['start']*max(audio_duration(path) - length, 0.), length, sample_rate)
+        if path not in self.durations: self.durations[path] = audio_duration(path)  # one header read per background, not per item
+        bed = read_span(path, self.parameters['start']*max(self.durations[path] - length, 0.), length, sample_rate)
         bed = bed[bed != 0]  # a bed's own digital silence (ESC-50 pads its clips) is no background
         if len(bed) < edge: return samples
         bed, out, fade = np.resize(bed, len(samples)), samples.copy(), round(0.01*sample_rate)

@@ -47,6 +47,7 @@ class _Replayed:
         self.i += 1
         return self.record[self.i - 1]
 
+# %% ../nbs/20a_continuous.ipynb #b4f9cc5c
 def event_threshold(model, # a detector (`load.load_model`) or the path of one
                     mixtures:list, # (recording, inserted shots) pairs, e.g. `training_mixtures`
                     grid=(*np.round(np.arange(0.2, 0.96, 0.05), 2), 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999) # candidate thresholds
