@@ -18,8 +18,8 @@ from .scan import detection_class, scan_one, worker_model
 from .load import load_model
 
 # %% auto #0
-__all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'archive_files', 'model_id', 'DetectionTable', 'warm_worker', 'scan_record',
-           'executor_results', 'archive_executor', 'ArchiveProgress', 'scan_archive']
+__all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'SCAN_WORKER_CONFIG', 'archive_files', 'model_id', 'DetectionTable', 'warm_worker',
+           'scan_record', 'executor_results', 'archive_executor', 'ArchiveProgress', 'scan_archive']
 
 # %% ../nbs/16c_archive.ipynb #94922f71
 def archive_files(inputs:Iterable) -> pd.DataFrame:
@@ -116,6 +116,10 @@ def executor_results(executor:cf.Executor, fn:Callable, paths:Iterable, in_fligh
                                           'error': f"its worker failed ({type(e).__name__}: {e})"}
         submit(len(finished))
 
+# %% ../nbs/16c_archive.ipynb #9b483e0c
+SCAN_WORKER_CONFIG = {'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_': None, # memory trimming: each file 10-20 % slower
+                      'distributed.worker.profile.enabled': False} # the profiler samples the scan for a dashboard we do not open: 10 % slower
+
 # %% ../nbs/16c_archive.ipynb #9b483e0d
 def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, no Dask)
                      workers:int=2, # worker processes on this machine (ignored with `scheduler`)
@@ -133,8 +137,10 @@ def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, n
     if scheduler: client = Client(scheduler, timeout='20s')
     else:
         compile_librosa()
-        client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                     silence_logs=logging.CRITICAL))  # a worker's heartbeat can miss the closing scheduler and log a traceback; a failed file comes back as its record
+        import dask
+        with dask.config.set(SCAN_WORKER_CONFIG):
+            client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                         silence_logs=logging.CRITICAL))  # a worker's heartbeat can miss the closing scheduler and log a traceback; a failed file comes back as its record
     if warm: client.run(warm)  # every worker there is now; one that joins later warms on its first file
     def close():
         cluster = client.cluster

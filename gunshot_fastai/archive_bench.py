@@ -22,20 +22,23 @@ def archive_benchmark(model_path, # the model each worker loads (.onnx: no torch
                       minutes:float=10., # each recording's length (an archive's hours, so that start-up is not all it measures)
                       workers:int=2, # Dask's larger cluster and the process pool's size
                       root=None, # data root (default: `core.data_root`)
-                      fold:int=1 # the detection fold the recordings are built from
+                      fold:int=1, # the detection fold the recordings are built from
+                      repeats:int=2 # each engine scans this many times, in turn; its fastest run is kept (other load only slows a run)
                      ) -> list[dict]:
     "Hours of audio per hour scanning real recordings: Dask with one and `workers` workers, and the process pool."
-    rows = []
+    engines, best = (('dask', 1), ('dask', workers), ('process pool (--workers)', workers)), {}
     with tempfile.TemporaryDirectory() as d:
         paths = [f for f, _ in real_mixtures(d, [minutes], root, fold, copies=files)]
         hours = files*minutes/60
-        for engine, n in (('dask', 1), ('dask', workers), ('process pool (--workers)', workers)):
+        for i, (engine, n) in itertools.product(range(repeats), engines):
             t0 = time.perf_counter()
-            if engine == 'dask': scan_s = scan_archive(model_path, paths, Path(d)/f'table{n}', engine='dask', workers=n, progress=False)['wall_s']
+            if engine == 'dask': scan_s = scan_archive(model_path, paths, Path(d)/f'table{n}-{i}', engine='dask', workers=n, progress=False)['wall_s']
             else: list(scan_files(model_path, paths, workers=n)); scan_s = None
             total = time.perf_counter() - t0
-            rows.append({'engine': engine, 'workers': n, 'files': files, 'audio_h': round(hours, 2), 'total_s': round(total, 1),
-                         'scanning_s': scan_s, 'start_s': round(total - scan_s, 1) if scan_s else None, 'audio_h_per_h': round(hours/total*3600), 'audio_h_per_h_scanning': round(hours/scan_s*3600) if scan_s else None})
+            row = {'engine': engine, 'workers': n, 'files': files, 'audio_h': round(hours, 2), 'best_of': repeats, 'total_s': round(total, 1),
+                   'scanning_s': scan_s, 'start_s': round(total - scan_s, 1) if scan_s else None, 'audio_h_per_h': round(hours/total*3600), 'audio_h_per_h_scanning': round(hours/scan_s*3600) if scan_s else None}
+            if (engine, n) not in best or total < best[engine, n]['total_s']: best[engine, n] = row
+    rows = [best[k] for k in engines]
     one, many, pool = rows
     many['scanning_vs_1_worker'] = round(one['scanning_s']/many['scanning_s'], 2)
     many['total_vs_process_pool'] = round(pool['total_s']/many['total_s'], 2)

@@ -199,7 +199,8 @@ def benchmarks_markdown(results:dict, command:str) -> str:
     if 'scan_workers' in results:
         parts.append("## Scanning many recordings: `gunshot-scan --workers N`\n\n" + markdown_table(results['scan_workers']))
     if 'archive' in results:
-        parts.append("## Scanning an archive: `gunshot-scan DIR --out T --engine dask` against one worker and the process pool (24 one-minute real-audio recordings)\n\n"
+        a = results['archive'][0]
+        parts.append(f"## Scanning an archive: `gunshot-scan DIR --out T --engine dask` against one worker and the process pool ({a['files']} real-audio recordings, {a['audio_h']} h)\n\n"
                      + markdown_table(results['archive']))
         parts.append("## Archive overhead: Dask on small files, per file and the client's memory (tracemalloc peak) as the archive grows\n\n"
                      + markdown_table(results['archive_overhead']))
