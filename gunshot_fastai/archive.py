@@ -18,7 +18,7 @@ from .scan import detection_class, scan_one, worker_model
 from .load import load_model
 
 # %% auto #0
-__all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'SCAN_WORKER_CONFIG', 'archive_files', 'model_id', 'DetectionTable', 'warm_worker',
+__all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'SCAN_CLUSTER_CONFIG', 'archive_files', 'model_id', 'DetectionTable', 'warm_worker',
            'scan_record', 'executor_results', 'archive_executor', 'ArchiveProgress', 'scan_archive']
 
 # %% ../nbs/16c_archive.ipynb #94922f71
@@ -117,8 +117,9 @@ def executor_results(executor:cf.Executor, fn:Callable, paths:Iterable, in_fligh
         submit(len(finished))
 
 # %% ../nbs/16c_archive.ipynb #9b483e0c
-SCAN_WORKER_CONFIG = {'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_': None, # memory trimming: each file 10-20 % slower
-                      'distributed.worker.profile.enabled': False} # the profiler samples the scan for a dashboard we do not open: 10 % slower
+SCAN_CLUSTER_CONFIG = {'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_': None, # memory trimming: each file 10-20 % slower
+                       'distributed.worker.profile.enabled': False, # the profiler samples the scan for a dashboard we do not open: 10 % slower
+                       'distributed.admin.low-level-log-length': 10} # each connection's log of sent messages: 1000 by default, each holding its task
 
 # %% ../nbs/16c_archive.ipynb #9b483e0d
 def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, no Dask)
@@ -134,18 +135,21 @@ def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, n
     if engine != 'dask': raise ValueError(f"engine must be 'dask' or 'processes', not {engine!r}")
     try: from distributed import Client, LocalCluster
     except ImportError: raise ValueError("the dask engine needs Dask: pip install 'gunshot_fastai[scale]' (or use --engine processes)") from None
+    settings = None
     if scheduler: client = Client(scheduler, timeout='20s')
     else:
         compile_librosa()
         import dask
-        with dask.config.set(SCAN_WORKER_CONFIG):
-            client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                         silence_logs=logging.CRITICAL))  # a worker's heartbeat can miss the closing scheduler and log a traceback; a failed file comes back as its record
+        settings = dask.config.set(SCAN_CLUSTER_CONFIG)  # for as long as the cluster runs: parts of Dask read it when they start, after the cluster has
+        try: client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                          silence_logs=logging.CRITICAL))  # a worker's heartbeat can miss the closing scheduler and log a traceback; a failed file comes back as its record
+        except BaseException: settings.__exit__(None, None, None); raise
     if warm: client.run(warm)  # every worker there is now; one that joins later warms on its first file
     def close():
         cluster = client.cluster
         client.close()
         if cluster is not None and not scheduler: cluster.close()
+        if settings: settings.__exit__(None, None, None)
     return client.get_executor(pure=False), max(1, sum(client.nthreads().values())), close
 
 # %% ../nbs/16c_archive.ipynb #53b00ace
