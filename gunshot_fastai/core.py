@@ -48,18 +48,23 @@ def _alive(pid:int) -> bool:
     except PermissionError: return True
     return True
 
-def _remove_stale_temporaries(dest:Path):
-    "Delete `.NAME.PID.*.tmp` files beside `dest` whose writing process has died."
-    for t in dest.parent.glob(f'.{dest.name}.*.tmp'):
-        pid = t.name[len(dest.name) + 2:].split('.', 1)[0]
-        if pid.isdigit() and not _alive(int(pid)): t.unlink(missing_ok=True)
+_swept = set()  # the folders this process has cleared of dead writers' temporaries
+
+def _remove_stale_temporaries(folder:Path):
+    "Once per folder and process: delete the `.NAME.PID.RANDOM.tmp` files whose writing process has died."
+    if str(folder) in _swept: return
+    with os.scandir(folder) as entries:
+        for e in entries:
+            parts = e.name[1:].rsplit('.', 3) if e.name.startswith('.') and e.name.endswith('.tmp') else []
+            if len(parts) == 4 and parts[1].isdigit() and not _alive(int(parts[1])): Path(e.path).unlink(missing_ok=True)
+    _swept.add(str(folder))
 
 @contextmanager
 def atomic_write(dest):
     "A temporary file beside `dest` that replaces it only if the block finishes without error."
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(dest)
+    _remove_stale_temporaries(dest.parent.absolute())
     f = tempfile.NamedTemporaryFile('wb', dir=dest.parent, prefix=f'.{dest.name}.{os.getpid()}.', suffix='.tmp', delete=False)
     try:
         with f: yield f
