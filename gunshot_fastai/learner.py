@@ -4,7 +4,7 @@
 
 # %% ../nbs/07a_learner.ipynb #ab52c25e
 from __future__ import annotations
-import json, tempfile
+import json, shutil, tempfile, weakref
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -28,17 +28,24 @@ from fastcore.basics import defaults
 assert ProgressCallback in defaults.callbacks  # every Learner made here shows its progress, and its epoch table
 
 # %% auto #0
-__all__ = ['task_metrics', 'make_learner', 'linear_probe', 'last_linear', 'head_features', 'probe_head', 'KeepBnStats',
-           'export_model', 'learner_predictions']
+__all__ = ['task_metrics', 'scratch_folder', 'make_learner', 'linear_probe', 'last_linear', 'head_features', 'probe_head',
+           'KeepBnStats', 'export_model', 'learner_predictions']
 
 # %% ../nbs/07a_learner.ipynb #df6a3cd3
 def task_metrics(n_classes:int, valid_classes:int=None) -> list:
     "Accuracy and balanced accuracy; ROC AUC as well for two classes, when the validation clips hold both."
     return [accuracy, BalancedAccuracy()] + ([RocAucBinary()] if n_classes == 2 and valid_classes != 1 else [])
 
+# %% ../nbs/07a_learner.ipynb #a7c3e101
+def scratch_folder(owner) -> Path:
+    "A new temporary folder, removed when `owner` is garbage-collected or the process ends."
+    path = Path(tempfile.mkdtemp(prefix='gunshot-train-'))
+    weakref.finalize(owner, shutil.rmtree, path, ignore_errors=True)
+    return path
+
 # %% ../nbs/07a_learner.ipynb #b78b5388
 def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagenet', 'audioset', or a checkpoint path
-                 mixup:bool=False, path=None,
+                 mixup:bool=False, path=None, # for the training log and checkpoints (default: a `scratch_folder`)
                  probe:bool=True, # from learned weights: start the head as a linear probe (`probe_head`)
                  keep_bn:bool=True # from learned weights: batch norms keep their running statistics (`KeepBnStats`)
                 ) -> Learner:
@@ -47,7 +54,8 @@ def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagen
     loss = CrossEntropyLossFlat(weight=class_weights(dls.train_ds.items.label, dls.vocab))
     cbs = ([MixUp()] if mixup else []) + ([KeepBnStats()] if pretrained and keep_bn else [])
     learn = Learner(dls, model, loss_func=loss, metrics=task_metrics(len(dls.vocab), dls.valid_ds.items.label.nunique()), splitter=splitter,
-                    cbs=cbs, path=path or Path(tempfile.mkdtemp(prefix='gunshot-train-')))
+                    cbs=cbs, path=path)
+    if path is None: learn.path = scratch_folder(learn)
     learn.weights_used, learn.pretrained, learn.head_init = used, pretrained, 'random'
     if pretrained and probe: learn.head_init = f'linear probe (training accuracy {probe_head(learn):.3f})'
     if pretrained: learn.freeze()
