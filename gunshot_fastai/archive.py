@@ -6,6 +6,7 @@
 from __future__ import annotations
 import concurrent.futures as cf
 import hashlib, itertools, logging, multiprocessing, os, sys, tempfile, time, uuid
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -135,22 +136,17 @@ def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, n
     if engine != 'dask': raise ValueError(f"engine must be 'dask' or 'processes', not {engine!r}")
     try: from distributed import Client, LocalCluster
     except ImportError: raise ValueError("the dask engine needs Dask: pip install 'gunshot_fastai[scale]' (or use --engine processes)") from None
-    settings = None
-    if scheduler: client = Client(scheduler, timeout='20s')
-    else:
-        compile_librosa()
-        import dask
-        settings = dask.config.set(SCAN_CLUSTER_CONFIG)  # for as long as the cluster runs: parts of Dask read it when they start, after the cluster has
-        try: client = Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                                          silence_logs=logging.CRITICAL))  # a worker's heartbeat can miss the closing scheduler and log a traceback; a failed file comes back as its record
-        except BaseException: settings.__exit__(None, None, None); raise
-    if warm: client.run(warm)  # every worker there is now; one that joins later warms on its first file
-    def close():
-        cluster = client.cluster
-        client.close()
-        if cluster is not None and not scheduler: cluster.close()
-        if settings: settings.__exit__(None, None, None)
-    return client.get_executor(pure=False), max(1, sum(client.nthreads().values())), close
+    with ExitStack() as opened:  # closed in reverse order: by `close`, or here if any step fails
+        if scheduler: client = opened.enter_context(Client(scheduler, timeout='20s'))
+        else:
+            compile_librosa()
+            import dask
+            opened.enter_context(dask.config.set(SCAN_CLUSTER_CONFIG))  # for as long as the cluster runs: parts of Dask read it when they start, after the cluster has
+            cluster = opened.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                                        silence_logs=logging.CRITICAL))  # a worker's heartbeat can miss the closing scheduler and log a traceback; a failed file comes back as its record
+            client = opened.enter_context(Client(cluster))
+        if warm: client.run(warm)  # every worker there is now; one that joins later warms on its first file
+        return client.get_executor(pure=False), max(1, sum(client.nthreads().values())), opened.pop_all().close
 
 # %% ../nbs/16c_archive.ipynb #53b00ace
 class ArchiveProgress:
