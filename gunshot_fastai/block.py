@@ -19,7 +19,8 @@ from fastai.vision.core import imagenet_stats
 from fastai.vision.augment import RandTransform
 from fastai.torch_core import TensorImage
 from .spectrogram import SpecConfig, spec_input
-from .cache import cache_folder, cached_features, feature_cache
+from .audio import compile_librosa
+from .cache import cache_folder, cached_features, feature_cache, one_thread_per_worker
 from .data import check_trainable
 
 # %% auto #0
@@ -116,14 +117,16 @@ def class_weights(labels, vocab) -> torch.Tensor:
 # %% ../nbs/06_block.ipynb #73f0470a
 def task_dataloaders(df:pd.DataFrame, valid_fold:int, cfg:SpecConfig=SpecConfig(), cache=None, # feature cache (default: the project's)
                      bs:int=64, augment:float=1., # augmentation strength (0: none)
-                     seed:int=0, num_workers:int=0,
+                     seed:int=0, num_workers:int=0, # processes that read and augment the clips (0: this one)
                      wave_tfms:list=None # training-only transforms from a path to features (`AudioBlock`)
                     ) -> DataLoaders:
     "fastai DataLoaders over the audio files of `df` (path, label, group, fold), validating on `valid_fold`."
     check_trainable(df, valid_fold)
     block = DataBlock(blocks=(AudioBlock(cfg, cache or feature_cache(), wave_tfms), CategoryBlock), get_x=ColReader('path'),
                       get_y=ColReader('label'), splitter=ColSplitter('is_valid'), batch_tfms=audio_augmentations(augment))
-    return block.dataloaders(df.assign(is_valid=df.fold == valid_fold), bs=bs, seed=seed, num_workers=num_workers)
+    if num_workers: compile_librosa()  # the workers inherit librosa's compiled code (see `audio.compile_librosa`)
+    return block.dataloaders(df.assign(is_valid=df.fold == valid_fold), bs=bs, seed=seed, num_workers=num_workers,
+                             wif=one_thread_per_worker)  # fastai calls `wif` first in each worker
 
 # %% ../nbs/06_block.ipynb #b4a51fdd
 def audio_input(dls:DataLoaders) -> AudioInput:
@@ -142,9 +145,10 @@ def use_cache(dls:DataLoaders, cache=None):
 # %% ../nbs/06_block.ipynb #188cf50b
 @contextmanager
 def for_export(dls:DataLoaders):
-    "`dls` as an export carries it: no cache folder, no training-only transforms."
+    "`dls` as an export carries it: no cache folder, no training-only transforms, no worker processes."
     tls = [dl.dataset.tls[0] for dl in dls.loaders]  # the training and validation sets each have their own pipeline
-    kept = [(tl.tfms.fs, getattr(tl, 'types', None)) for tl in tls]
+    kept, workers = [(tl.tfms.fs, getattr(tl, 'types', None)) for tl in tls], [dl.fake_l.num_workers for dl in dls.loaders]
+    for dl in dls.loaders: dl.fake_l.num_workers = 0  # a loaded model reads its input in the caller's process
     for tl in tls:
         keep = [t.split_idx != 0 for t in tl.tfms.fs]
         tl.tfms.fs = L(t for t, k in zip(tl.tfms.fs, keep) if k)
@@ -155,3 +159,4 @@ def for_export(dls:DataLoaders):
         for tl, (fs, types) in zip(tls, kept):
             tl.tfms.fs = fs
             if types is not None: tl.types = types
+        for dl, n in zip(dls.loaders, workers): dl.fake_l.num_workers = n

@@ -98,6 +98,7 @@ def gunshot_train(
     schedule:str=None, # stages as EPOCHS[:GROUPS[:LR[:LR_DIV]]],... e.g. '2:1,3:2::10,8:all::100'
     quick:bool=False, # 40 clips per class, four epochs: a demo or CI check
     bs:int=64, # batch size (smaller gives small tasks more updates per epoch)
+    workers:int=None, # processes that read and augment the clips (default: one per core; 0: none, as --quick)
     fold:int=1, # fold to validate on
     split:Annotated[str, "fold scheme: blocked or random for gun and category; source for detect (leave one source out)", {'choices': ['blocked', 'random', 'source']}]='blocked',
     mixup:bool=False, # mixup augmentation
@@ -112,6 +113,7 @@ def gunshot_train(
 ):
     "Train a model on a task and export it."
     _positive(epochs=epochs, bs=bs, fold=fold, patience=patience, duration=duration)
+    if workers is not None and workers < 0: raise UsageError(f"--workers must be 0 or more, got {workers}")
     spec = _spec(arch, duration, pre_roll)
     from gunshot_fastai.train import train_task
     from gunshot_fastai.schedule import parse_schedule
@@ -120,7 +122,7 @@ def gunshot_train(
     _check_weights(arch, weights)
     import pandas as pd
     common = dict(root=data, arch=arch, weights=weights, epochs=epochs, quick=quick, schedule=stages, spec=spec, valid_fold=fold,
-                  bs=bs, mixup=mixup, seed=seed, patience=patience, keep=keep,
+                  bs=bs, workers=workers, mixup=mixup, seed=seed, patience=patience, keep=keep,
                   probe=None if head is None else head == 'probe', keep_bn=None if bn_stats is None else bn_stats == 'keep',
                   conditions=None if conditions is None else conditions == 'on', command=_command_line('gunshot-train'))
     try:

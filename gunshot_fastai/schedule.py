@@ -5,10 +5,12 @@
 # %% ../nbs/07c_schedule.ipynb #865a5c82
 from __future__ import annotations
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 import pandas as pd
 import matplotlib.pyplot as plt
+import torch
 from fastai.learner import Learner
 from fastai.callback.schedule import valley, slide
 from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
@@ -16,13 +18,22 @@ from fastai.callback.progress import CSVLogger
 from .distributed import distributed, one_process, same_in_every_process, training_context
 
 # %% auto #0
-__all__ = ['find_lr', 'Stage', 'default_schedule', 'parse_schedule', 'fit_stages']
+__all__ = ['cores_for_model', 'find_lr', 'Stage', 'default_schedule', 'parse_schedule', 'fit_stages']
+
+# %% ../nbs/07c_schedule.ipynb #c0e5a002
+@contextmanager
+def cores_for_model(dls):
+    "On a CPU, torch computes with the cores `dls`'s worker processes leave (at least one); as before afterwards."
+    threads, workers = torch.get_num_threads(), dls.train.fake_l.num_workers
+    if workers and torch.device(getattr(dls, 'device', None) or 'cpu').type == 'cpu': torch.set_num_threads(max(1, threads - workers))
+    try: yield
+    finally: torch.set_num_threads(threads)
 
 # %% ../nbs/07c_schedule.ipynb #23bf8f8d
 def find_lr(learn:Learner, plot_to=None, num_it:int=100) -> dict:
     "Run `lr_find`; returns its valley and slide suggestions, saving the plot to `plot_to` if given."
     print(f"LR finder: {num_it} mini-batches at rising learning rates (the model is restored afterwards)", flush=True)
-    with one_process():
+    with one_process(), cores_for_model(learn.dls):
         try: suggested = learn.lr_find(suggest_funcs=(valley, slide), num_it=num_it, show_plot=True)
         except (IndexError, ValueError):  # stopped as "diverged" before enough points: a nearly perfect model's tiny loss is all noise
             print("LR finder: the loss 'diverged' at once (it is tiny); running all mini-batches instead", flush=True)
@@ -80,7 +91,7 @@ def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', pati
         cbs = [CSVLogger(fname=log, append=i > 1)]
         if keep == 'best': cbs.append(SaveModelCallback(monitor=monitor, fname=f'stage{i}'))  # reloads the best epoch at the end
         if patience: cbs.append(EarlyStoppingCallback(monitor=monitor, patience=patience))
-        with training_context(learn): learn.fit_one_cycle(st.epochs, slice(lr/st.lr_div, lr) if st.lr_div != 1 else lr, cbs=cbs)
+        with training_context(learn), cores_for_model(learn.dls): learn.fit_one_cycle(st.epochs, slice(lr/st.lr_div, lr) if st.lr_div != 1 else lr, cbs=cbs)
         seconds = time.perf_counter() - t0
         print(f"stage {i} of {len(stages)}: done in {seconds:.0f} s", flush=True)
         hist = pd.DataFrame(learn.recorder.values, columns=learn.recorder.metric_names[1:-1])  # this fit's epochs

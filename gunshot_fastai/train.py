@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 from fastai.learner import Learner
 from fastai.torch_core import set_seed, num_distrib, rank_distrib
+from fastcore.basics import defaults
 import gunshot_fastai
 from .core import MANIFEST, atomic_write, phase, data_root
 from .spectrogram import SpecConfig
@@ -55,6 +56,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
                valid_fold:int=1, # the fold to validate on
                split:str='blocked', # fold scheme for `gun` and `category`: 'blocked' or 'random'
                bs:int=64, # batch size
+               workers:int=None, # processes that read and augment the clips (default: one per core, shared by the training processes; none when `quick`)
                mixup:bool=False, # fastai's MixUp augmentation
                seed:int=0, # random seed (data order, initialisation, augmentation)
                fold_seed:int=0, # the seed of the task's folds and quick subset: kept when `seed` changes, so runs compare on the same clips
@@ -80,7 +82,8 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     if conditions is not None: recipe = replace(recipe, conditions=({} if conditions else None) if isinstance(conditions, bool) else conditions)
     beds = background_clips(df[df.fold != valid_fold])  # the training folds' only
     heard = None if recipe.conditions is None else [AugmentWaveform(spec, recording_conditions(beds, **recipe.conditions), feature_cache())]
-    dls = task_dataloaders(df, valid_fold, spec, bs=16 if quick else bs, seed=seed, wave_tfms=heard)
+    if workers is None: workers = 0 if quick else max(1, defaults.cpus//max(num_distrib(), 1))
+    dls = task_dataloaders(df, valid_fold, spec, bs=16 if quick else bs, seed=seed, wave_tfms=heard, num_workers=workers)
     out = Path(out)
     work = out.parent/(f'{out.stem}-work' + (f'-rank{rank_distrib()}' if rank_distrib() else ''))  # logs and plots per process
     work.mkdir(parents=True, exist_ok=True)
@@ -100,7 +103,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     meta = {'task': task, 'subset': subset, 'classes': list(dls.vocab), 'spec': spec.to_dict(), 'arch': arch,
             'weights': learn.weights_used, 'pretrained': learn.pretrained, 'head_init': learn.head_init,
             'recording_conditions': None if recipe.conditions is None else {**recipe.conditions, 'backgrounds': len(beds)}, 'recipe': {**recipe.describe(task), **({'lrs': 'the given schedule'} if schedule else {})} if learn.pretrained else None, 'quick': quick, 'valid_fold': valid_fold,
-            'split': split, 'seed': seed, 'fold_seed': fold_seed, 'train_clips': len(dls.train_ds), 'valid_clips': len(dls.valid_ds),
+            'split': split, 'seed': seed, 'fold_seed': fold_seed, 'workers': workers, 'train_clips': len(dls.train_ds), 'valid_clips': len(dls.valid_ds),
             'manifest_sha1': manifest_hash(df), 'lr_find': lrs, 'stages': table.to_dict('records'),
             'valid_metrics': {n: float(v) for n, v in zip(names, learn.validate())},
             'library_version': gunshot_fastai.__version__, 'trained_at': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
