@@ -13,7 +13,7 @@ __all__ = ['Webhook']
 
 # %% ../nbs/16b_alerts.ipynb #a16b0006
 class Webhook:
-    "POST events as JSON to `url` from a thread, retrying with backoff; undeliverable ones go to `outbox`."
+    "POST events as JSON from a thread, with retries; the undeliverable to `outbox`."
     def __init__(self, url:str, # http(s) endpoint that receives each event as a JSON body
                  outbox='gunshot-outbox.jsonl', # file undelivered events are appended to, one JSON line each
                  attempts:int=5, # tries per event before it goes to the outbox
@@ -63,7 +63,7 @@ class Webhook:
             else: self._deliver(event)
 
     def close(self, grace:float=10.) -> dict:
-        "Deliver what is queued for up to `grace` seconds, then move the rest to the outbox; the counts."
+        "Deliver the queue for up to `grace` s, the rest to the outbox; the counts."
         self.pending.put(None)
         self.thread.join(grace)
         if self.thread.is_alive(): self.closing.set(); self.thread.join()

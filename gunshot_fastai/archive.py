@@ -24,7 +24,7 @@ __all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'SCAN_CLUSTER_CONFIG', 'archive_file
 
 # %% ../nbs/16c_archive.ipynb #94922f71
 def archive_files(inputs:Iterable) -> pd.DataFrame:
-    "The audio files given and under the folders given, sorted, with their size and modification time."
+    "Audio files given or under the folders given, sorted, with size and mtime."
     rows = []
     for given in map(Path, inputs):
         found = sorted(Path(d)/f for d, _, fs in os.walk(given) for f in fs if Path(f).suffix.lower() in AUDIO_EXTS) if given.is_dir() else [given]
@@ -36,7 +36,7 @@ def archive_files(inputs:Iterable) -> pd.DataFrame:
 
 # %% ../nbs/16c_archive.ipynb #e59f0138
 def model_id(path) -> str:
-    "A model's file name and the first 12 hex digits of its SHA-256 (a two-stage folder: its manifest's)."
+    "A model's file name and the start of its SHA-256."
     path = Path(path)
     return f"{path.name}@{hashlib.sha256((path/'manifest.json' if path.is_dir() else path).read_bytes()).hexdigest()[:12]}"
 
@@ -48,7 +48,7 @@ EVENT_COLUMNS = {'path': 'string', 'start': 'float64', 'end': 'float64', 'peak':
 
 # %% ../nbs/16c_archive.ipynb #3f44de28
 class DetectionTable:
-    "A scan's results under `out`: a row per file and a row per event, in Parquet parts appended atomically."
+    "A scan's table under `out`: rows per file and per event, in Parquet parts."
     def __init__(self, out):
         self.out = Path(out)
         self.folders = {'files': self.out/'files', 'events': self.out/'events'}
@@ -66,7 +66,7 @@ class DetectionTable:
         os.replace(tmp, self.folders[name]/part)
 
     def append(self, files:pd.DataFrame, events:pd.DataFrame):
-        "Add one part: `files` rows and their `events` (`FILE_COLUMNS`, `EVENT_COLUMNS`)."
+        "Add one part: `files` rows and their `events`."
         part = f"part-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
         self._write(events[list(EVENT_COLUMNS)].astype(EVENT_COLUMNS), 'events', part)
         self._write(files[list(FILE_COLUMNS)].astype(FILE_COLUMNS), 'files', part)
@@ -83,7 +83,7 @@ class DetectionTable:
 
 # %% ../nbs/16c_archive.ipynb #2be70928
 def warm_worker(model_path:str, threads:int=None):
-    "Ready a worker process before its first file: the model loaded and run once on a few seconds of noise."
+    "Load the model in a worker and run it once, before its first file."
     compile_librosa()
     with tempfile.TemporaryDirectory() as d:  # a first scan pays one-off costs (the runtime's first call, lazy imports): measured 0.8 s
         clip = Path(d)/'warm.wav'
@@ -92,7 +92,7 @@ def warm_worker(model_path:str, threads:int=None):
 
 # %% ../nbs/16c_archive.ipynb #b98bf720
 def scan_record(model_path, path, threads:int=None, **kwargs) -> dict:
-    "`scan.scan_one` of one file with its duration, status and the seconds it took."
+    "`scan_one` of one file, with its duration, status and time."
     t0 = time.perf_counter()
     try:
         r = scan_one(worker_model(str(model_path), threads), path, **kwargs)
@@ -103,7 +103,7 @@ def scan_record(model_path, path, threads:int=None, **kwargs) -> dict:
 
 # %% ../nbs/16c_archive.ipynb #8d32cecd
 def executor_results(executor:cf.Executor, fn:Callable, paths:Iterable, in_flight:int) -> Iterator[dict]:
-    "`fn(path)` for each of `paths`, at most `in_flight` at once, as they finish; failures as error records."
+    "`fn(path)` for each path, `in_flight` at once, as they finish; failures as errors."
     paths, running = iter(paths), {}
     def submit(n):
         for p in itertools.islice(paths, n): running[executor.submit(fn, p)] = p
@@ -128,7 +128,7 @@ def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, n
                      scheduler:str=None, # a running Dask scheduler's address, e.g. tcp://HOST:8786
                      warm:Callable=None # run on each worker before its first file (e.g. `warm_worker`)
                     ) -> tuple[cf.Executor, int, Callable]:
-    "An executor for `scan_record`, how many files it scans at once, and a function that closes it."
+    "An executor for `scan_record`, its files in flight, and its `close`."
     if engine == 'processes':  # spawned, not forked: a fork of a process that has run torch can hang in its thread pools
         compile_librosa()  # before the workers: see `audio.compile_librosa`
         ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=warm)
@@ -150,7 +150,7 @@ def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, n
 
 # %% ../nbs/16c_archive.ipynb #53b00ace
 class ArchiveProgress:
-    "Files, hours of audio and time left of a scan, on stderr: a bar on a terminal, else a line per tenth."
+    "A scan's files, hours and time left on stderr: a bar, or a line per tenth."
     def __init__(self, total:int, workers:int, bar:bool=None): # bar: True a bar, None a bar on a terminal and lines elsewhere, False nothing
         self.total, self.workers, self.t0, self.quiet = total, workers, time.perf_counter(), bar is False
         self.files = self.errors = self.events = 0
@@ -175,7 +175,7 @@ class ArchiveProgress:
             while self.next_line*self.total <= self.files: self.next_line += 0.1
 
     def summary(self) -> dict:
-        "The scan's account: files, hours, events, errors, seconds, and audio hours per wall hour per worker."
+        "The scan's files, hours, events, errors, seconds and speed per worker."
         wall = time.perf_counter() - self.t0
         return {'files': self.files, 'audio_hours': round(self.audio_s/3600, 4), 'events': self.events, 'errors': self.errors,
                 'wall_s': round(wall, 2), 'workers': self.workers,
@@ -194,7 +194,7 @@ def scan_archive(model, # a detector: an exported .pkl, a two-stage folder or an
                  progress:bool=None, # True: a bar; None: a bar on a terminal, lines in a log; False: nothing
                  **kwargs # `scan_file`'s options: threshold, window, hop, target, bs, max_duration
                 ) -> dict:
-    "Scan every audio file under `inputs` not yet in the table at `out`; the scan's summary."
+    "Scan the files under `inputs` not yet in the table at `out`; the summary."
     model_path = str(Path(model).absolute())
     detection_class(load_model(model_path), kwargs.get('target'))  # an unusable model fails here, before any worker starts
     table = None if out is None else DetectionTable(out)

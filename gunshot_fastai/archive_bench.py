@@ -25,7 +25,7 @@ def archive_benchmark(model_path, # the model each worker loads (.onnx: no torch
                       fold:int=1, # the detection fold the recordings are built from
                       repeats:int=2 # each engine scans this many times, in turn; its fastest run is kept (other load only slows a run)
                      ) -> list[dict]:
-    "Hours of audio per hour scanning real recordings: Dask with one and `workers` workers, and the process pool."
+    "Hours of real audio scanned per hour: Dask on 1 and `workers` workers, and the pool."
     engines, best = (('dask', 1), ('dask', workers), ('process pool (--workers)', workers)), {}
     with tempfile.TemporaryDirectory() as d:
         paths = [f for f, _ in real_mixtures(d, [minutes], root, fold, copies=files)]
@@ -48,13 +48,13 @@ def archive_benchmark(model_path, # the model each worker loads (.onnx: no torch
 DASK_FILES = ('/distributed/', '/dask/', '/tornado/')  # where Dask's scheduler and client machinery allocate
 
 def held_by_dask(snapshot:tracemalloc.Snapshot) -> dict:
-    "MB a `tracemalloc` snapshot holds: allocated by Dask's own code (`DASK_FILES`), and by everything else."
+    "MB a `tracemalloc` snapshot holds in Dask's code and elsewhere."
     sizes = [(s.size, any(k in s.traceback[0].filename for k in DASK_FILES)) for s in snapshot.statistics('filename')]
     return {'dask_mb': round(sum(b for b, d in sizes if d)/2**20, 2), 'rest_mb': round(sum(b for b, d in sizes if not d)/2**20, 2)}
 
 # %% ../nbs/22c_archive_bench.ipynb #5daeb0ab
 def archive_overhead(model_path, counts=(200, 2000, 6000), seconds:float=0.5, workers:int=2) -> list[dict]:
-    "The engine's cost per file and the client's peak Python memory, scanning `counts` tiny files."
+    "The engine's cost per file and the client's peak memory, over `counts` tiny files."
     rows = []
     with tempfile.TemporaryDirectory() as d:
         clip = Path(d)/'clip.wav'  # quiet noise: the engine's cost, not the detector's

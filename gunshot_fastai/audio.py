@@ -38,7 +38,7 @@ class AudioError(FileProblem):
 
 # %% ../nbs/02_audio.ipynb #16c79cc2
 def wav_shortfall(path:Path) -> int:
-    "Bytes missing from a RIFF/WAVE file's data chunk (0 when complete or not a WAV)."
+    "Bytes missing from a WAV file's data chunk (0 if complete or not WAV)."
     size = path.stat().st_size
     with open(path, 'rb') as f:
         header = f.read(12)
@@ -53,7 +53,7 @@ def wav_shortfall(path:Path) -> int:
 
 # %% ../nbs/02_audio.ipynb #f882bfe0
 def audio_file_stat(path) -> os.stat_result:
-    "`os.stat` of an audio file, or `AudioError` if it is missing, not a regular file, empty, or not audio."
+    "`os.stat` of an audio file, or `AudioError` saying why it is unusable."
     path = Path(path)
     try: st = path.stat()
     except FileNotFoundError: raise AudioError(path, "file not found") from None
@@ -69,7 +69,7 @@ def audio_file_stat(path) -> os.stat_result:
 def check_audio(path, sr:int=DEFAULT_SR, # the rate it will be resampled to (Hz)
                 max_duration:float=None # longest accepted (s); None: no limit
                ) -> sf._SoundFileInfo:
-    "The header of a usable audio file, or `AudioError` saying why it cannot be used."
+    "The header of a usable audio file, or `AudioError` saying why not."
     path = Path(path)
     audio_file_stat(path)
     try: info = sf.info(str(path))
@@ -94,7 +94,7 @@ def load_audio(path, sr:int=DEFAULT_SR, # target sample rate (Hz)
                max_duration:float=None, # longest accepted (s); None: no limit
                first:float=None # decode only the first `first` seconds (None: all)
               ) -> np.ndarray:
-    "Decode `path` to mono float32 at `sr` Hz; `AudioError` names the file and the problem."
+    "`path` decoded to mono float32 at `sr` Hz."
     path = Path(path)
     info = check_audio(path, sr, max_duration)
     want = info.frames if first is None else min(info.frames, max(1, round(first*info.samplerate)))
@@ -112,7 +112,7 @@ def load_audio(path, sr:int=DEFAULT_SR, # target sample rate (Hz)
 
 # %% ../nbs/02_audio.ipynb #8169d87f
 def mono_blocks(blocks:Iterable[np.ndarray], rate:int, sr:int, name) -> Iterator[np.ndarray]:
-    "Blocks at `rate` Hz as mono float32 blocks at `sr`, resampled as they stream; the frames read."
+    "Blocks at `rate` Hz as mono float32 at `sr`, resampled as they stream."
     resampler = None if rate == sr else soxr.ResampleStream(rate, sr, 1, dtype='float32', quality='HQ')
     read = 0
     for block in blocks:
@@ -125,7 +125,7 @@ def mono_blocks(blocks:Iterable[np.ndarray], rate:int, sr:int, name) -> Iterator
 
 # %% ../nbs/02_audio.ipynb #3f19fea6
 def audio_blocks(path, sr:int=DEFAULT_SR, block_s:float=30., max_duration:float=None) -> Iterator[np.ndarray]:
-    "Mono float32 blocks of about `block_s` seconds of the audio file at `path`, resampled to `sr`."
+    "Mono float32 blocks of about `block_s` s of `path`, at `sr`."
     path = Path(path)
     info = check_audio(path, sr, max_duration)
     try:
@@ -149,14 +149,14 @@ def read_span(path, start:float, duration:float, sr:int=DEFAULT_SR) -> np.ndarra
 
 # %% ../nbs/02_audio.ipynb #259b0168
 def audio_duration(path) -> float:
-    "Length (s) of the audio file at `path`, from its header (after `check_audio`)."
+    "Length (s) of the audio file at `path`, from its header."
     return check_audio(path).duration
 
 # %% ../nbs/02_audio.ipynb #e7cbe3a8
 def normalise_gain(y:np.ndarray, how:str='peak', # 'peak', 'rms' or 'none'
                    level_db:float=None # target in dBFS; default 0 for peak, -20 for rms
                   ) -> float:
-    "The factor that puts `y`'s peak (or RMS) at `level_db` dBFS; 1 for silence or `how='none'`."
+    "The gain that puts `y`'s peak (or RMS) at `level_db` dBFS."
     if how == 'none': return 1.
     if how not in ('peak', 'rms'): raise ValueError(f"normalise: how must be 'peak', 'rms' or 'none', not {how!r}")
     level = np.abs(y).max() if how == 'peak' else np.sqrt(np.mean(np.square(y, dtype=np.float64)))
@@ -165,7 +165,7 @@ def normalise_gain(y:np.ndarray, how:str='peak', # 'peak', 'rms' or 'none'
 
 # %% ../nbs/02_audio.ipynb #b2bff6f2
 def normalise(y:np.ndarray, how:str='peak', level_db:float=None) -> np.ndarray:
-    "Scale `y` so its peak (or RMS) sits at `level_db` dBFS; silence is returned unchanged."
+    "`y` with its peak (or RMS) at `level_db` dBFS; silence unchanged."
     gain = normalise_gain(y, how, level_db)
     return y if gain == 1. else (y*gain).astype(np.float32)
 
@@ -181,7 +181,7 @@ def stft_power(y:np.ndarray, n_fft:int, hop_length:int, win_length:int=None, # H
                symmetric:bool=False, # a symmetric Hann window instead of librosa's periodic one
                pad_mode:str='constant' # how the signal's ends are padded for centred frames
               ) -> np.ndarray:
-    "|STFT|² of `y` (n_fft/2+1 × frames; a batch of signals as rows gives one per row), framed as `librosa.stft` frames it."
+    "|STFT|² of `y` (or of each row), framed as `librosa.stft` frames it."
     y = np.asarray(y, dtype=np.float32)
     y = np.pad(y, [(0, 0)]*(y.ndim - 1) + [(n_fft//2, n_fft//2)], mode=pad_mode)
     frames = sliding_window_view(y, n_fft, axis=-1)[..., ::hop_length, :]*_hann(n_fft, win_length or n_fft, symmetric)
@@ -207,7 +207,7 @@ def onsets(y:np.ndarray, sr:int=DEFAULT_SR) -> tuple[np.ndarray, np.ndarray]:
 
 # %% ../nbs/02_audio.ipynb #69018a91
 def main_onset(y:np.ndarray, sr:int=DEFAULT_SR, rel_strength:float=0.5) -> float:
-    "Time (s) of the first onset at least `rel_strength` times as strong as the strongest; 0 if there is none."
+    "Time (s) of the first onset at least `rel_strength` of the strongest."
     times, strength = onsets(y, sr)
     if len(times) == 0: return 0.
     return float(times[np.argmax(strength >= rel_strength*strength.max())])
@@ -223,7 +223,7 @@ def align_onset(y:np.ndarray, sr:int=DEFAULT_SR, duration:float=2.0, # window le
                 pre_roll:float=0.1, # time kept before the onset (s)
                 onset:float=None # onset time (s); detected with `main_onset` when None
                ) -> np.ndarray:
-    "A `duration`-second window of `y` whose main onset lands `pre_roll` s in, zero-padded where `y` runs out."
+    "A `duration`-s window of `y` with its main onset at `pre_roll` s, zero-padded."
     n = round(duration*sr)
     start = round(((main_onset(y, sr) if onset is None else onset) - pre_roll)*sr)
     out = np.zeros(n, np.float32)
@@ -233,7 +233,7 @@ def align_onset(y:np.ndarray, sr:int=DEFAULT_SR, duration:float=2.0, # window le
 
 # %% ../nbs/02_audio.ipynb #c4faa81f
 def frame_windows(y:np.ndarray, sr:int=DEFAULT_SR, duration:float=2.0, hop:float=1.0) -> tuple[np.ndarray, np.ndarray]:
-    "Windows of `duration` s every `hop` s over `y` (the last zero-padded), and their start times (s)."
+    "Windows of `duration` s every `hop` s over `y`, and their start times."
     n, h = round(duration*sr), round(hop*sr)
     if n <= 0 or h <= 0: raise ValueError(f"frame_windows: duration and hop must be positive, got {duration}, {hop}")
     count = 1 + -(-max(len(y) - n, 0)//h)

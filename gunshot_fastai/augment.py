@@ -41,7 +41,7 @@ class Reverb(BaseWaveformTransform):
 
 # %% ../nbs/06a_augment.ipynb #b4b6d225
 class OpusRoundTrip(BaseWaveformTransform):
-    "The clip encoded as Ogg Opus and decoded again, in memory, at a bit rate drawn per call."
+    "The clip through Ogg Opus and back, in memory, at a random bit rate."
     supports_multichannel = False
     RATES = (8000, 12000, 16000, 24000, 48000)  # the sample rates Opus encodes
     def __init__(self, min_compression:float=0., max_compression:float=0.9, # libsndfile's level: 0 best quality, 1 smallest
@@ -60,7 +60,7 @@ class OpusRoundTrip(BaseWaveformTransform):
 
 # %% ../nbs/06a_augment.ipynb #f1115e02
 class FillSilence(BaseWaveformTransform):
-    "The digital silence at a window's ends filled with a background recording, at the level of the clip's edge."
+    "Fill a window's digital silence with background at the clip edge's level."
     supports_multichannel = False
     def __init__(self, backgrounds:list, # background recordings (training folds only)
                  min_silence:float=0.05, # shorter runs of zeros are left as they are (s)
@@ -95,7 +95,7 @@ def recording_conditions(backgrounds:list, # background recordings to lay clips 
                          p_room:float=0.2, p_background:float=0.25, p_band:float=0.25, p_codec:float=0.5,
                          p_fill:float=0. # `FillSilence` (off by default: only longer windows than the clips need it)
                         ) -> Compose:
-    "audiomentations' chain for other recording conditions: padding filled, room, background, band limit, Opus."
+    "audiomentations' chain: padding filled, room, background, band, Opus."
     background = [AddBackgroundNoise(list(map(str, backgrounds)), *snr_db, p=p_background)] if backgrounds else []
     fill = [FillSilence(backgrounds, p=p_fill)] if backgrounds and p_fill else []  # not drawn at all when off: the default's random draws stay as they were
     return Compose([*fill, Reverb(p=p_room), *background, LowPassFilter(*cutoff_hz, min_rolloff=24, max_rolloff=48, p=p_band),

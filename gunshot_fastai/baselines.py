@@ -26,7 +26,7 @@ __all__ = ['AUDIOSET_GUN_CLASSES', 'mfcc_stats', 'mfcc_table', 'logistic_predict
 
 # %% ../nbs/19_baselines.ipynb #af6a493c
 def mfcc_stats(path, cfg:SpecConfig=TRAIN_SPEC, n_mfcc:int=20) -> np.ndarray:
-    "Mean, standard deviation and maximum over time of `n_mfcc` MFCCs of a clip's aligned, normalised window."
+    "Mean, std and max over time of a clip window's MFCCs."
     y = clip_window(path, cfg)
     m = librosa.feature.mfcc(y=y, sr=cfg.sr, n_mfcc=n_mfcc, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
                              n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=cfg.fmax)
@@ -39,7 +39,7 @@ def _stats_or_none(path):
     except AudioError: return None
 
 def mfcc_table(df:pd.DataFrame, n_workers:int=2) -> tuple[pd.DataFrame, np.ndarray]:
-    "MFCC statistics of every clip in `df` (in parallel); clips that cannot be read are dropped."
+    "MFCC statistics of `df`'s clips; unreadable clips dropped."
     if n_workers: compile_librosa()  # before the workers: see `audio.compile_librosa`
     feats = parallel(_stats_or_none, list(df.path), n_workers=n_workers, progress=False)
     ok = np.array([f is not None for f in feats])
@@ -49,7 +49,7 @@ def mfcc_table(df:pd.DataFrame, n_workers:int=2) -> tuple[pd.DataFrame, np.ndarr
 def logistic_predictions(df:pd.DataFrame, feats:np.ndarray, valid_fold:int, classes:list,
                          sample_weight:np.ndarray=None # each row's weight in the fit (None: equal)
                         ) -> pd.DataFrame:
-    "Validation-fold predictions of a class-balanced logistic regression on standardised features."
+    "Validation predictions of a balanced logistic regression."
     train, valid = (df.fold != valid_fold).to_numpy(), (df.fold == valid_fold).to_numpy()
     clf = linear_probe()
     clf.fit(feats[train], df.label[train], **({} if sample_weight is None else {'logisticregression__sample_weight': np.asarray(sample_weight)[train]}))
@@ -59,7 +59,7 @@ def logistic_predictions(df:pd.DataFrame, feats:np.ndarray, valid_fold:int, clas
 # %% ../nbs/19_baselines.ipynb #db6e6110
 def small_cnn_predictions(df:pd.DataFrame, valid_fold:int, epochs:int=30, bs:int=32, lr:float=3e-3,
                           seed:int=0) -> tuple[pd.DataFrame, ClassificationInterpretation]:
-    "Train the small CNN on all folds but `valid_fold`; that fold's predictions and interpretation."
+    "The small CNN trained off `valid_fold`; that fold's predictions."
     set_seed(seed, reproducible=True)
     dls = task_dataloaders(df, valid_fold, TRAIN_SPEC, bs=bs, seed=seed)
     learn = make_learner(dls, 'small_cnn')
@@ -71,14 +71,14 @@ def small_cnn_predictions(df:pd.DataFrame, valid_fold:int, epochs:int=30, bs:int
 AUDIOSET_GUN_CLASSES = range(427, 432)  # Gunshot, gunfire; Machine gun; Fusillade; Artillery fire; Cap gun
 
 def audioset_table(df:pd.DataFrame, spec:SpecConfig=MN04_SPEC) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    "The usable clips of `df` with their AudioSet class probabilities and embeddings."
+    "`df`'s usable clips with their AudioSet outputs and embeddings."
     df = with_features(df, spec)
     probs, emb = audioset_outputs(df.path, spec=spec)
     return df, probs, emb
 
 # %% ../nbs/19_baselines.ipynb #b5c006dc
 def zero_shot_predictions(df:pd.DataFrame, probs:np.ndarray, valid_fold:int) -> pd.DataFrame:
-    "Detection by the untrained AudioSet network: P(gunshot) is its largest gun-class probability."
+    "P(gunshot) as the untrained AudioSet network's top gun class."
     valid = (df.fold == valid_fold).to_numpy()
     p = probs[valid][:, AUDIOSET_GUN_CLASSES].max(axis=1)
     return prediction_table(df[valid].reset_index(drop=True), np.stack([p, 1 - p], axis=1), ['gunshot', 'other'])

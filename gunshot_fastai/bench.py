@@ -47,7 +47,7 @@ def timed(f):
 
 # %% ../nbs/22_bench.ipynb #8f29f14f
 def bare_render_loop(paths, cfg:SpecConfig):
-    "Read, resample and mel-spectrogram each clip in one process: the baseline."
+    "Read, resample and mel each clip in one process: the baseline."
     for p in paths:
         y, sr = sf.read(p, dtype='float32', always_2d=True)
         y = librosa.resample(y.mean(axis=1), orig_sr=sr, target_sr=cfg.sr)
@@ -56,7 +56,7 @@ def bare_render_loop(paths, cfg:SpecConfig):
 
 # %% ../nbs/22_bench.ipynb #e5c2da4a
 def render_benchmark(paths, cfg:SpecConfig=SpecConfig(), workers:int=None, rounds:int=3) -> dict:
-    "Clips/s of the bare loop, the renderer, and a fully cached re-run; medians over `rounds`."
+    "Clips/s: the bare loop, the renderer, and a cached re-run."
     bare_render_loop(paths[:2], cfg)  # librosa loads its resampler lazily on first use (~1.4 s): not counted
     runs = []
     for _ in range(rounds):
@@ -75,7 +75,7 @@ def render_benchmark(paths, cfg:SpecConfig=SpecConfig(), workers:int=None, round
 
 # %% ../nbs/22_bench.ipynb #c5798f33
 def training_throughput(arch:str='resnet18', spec:SpecConfig=TRAIN_SPEC, bs:int=64, steps:int=10) -> dict:
-    "Training images/s with the body frozen and unfrozen, on random `bs`-image batches of the training size."
+    "Training images/s, frozen and unfrozen, on random batches."
     model = create_model(arch, 2)[0]
     x, y = torch.rand(bs, 3, *spec.shape), torch.randint(0, 2, (bs,))
     out = {'images': f"{spec.shape[0]}×{spec.shape[1]}", 'bs': bs, 'steps': steps}
@@ -93,12 +93,12 @@ def training_throughput(arch:str='resnet18', spec:SpecConfig=TRAIN_SPEC, bs:int=
 
 # %% ../nbs/22_bench.ipynb #f978495f
 def runtime_name(model:ClipClassifier) -> str:
-    "What runs `model`'s network: onnxruntime for an ONNX export, else PyTorch."
+    "What runs `model`'s network: onnxruntime or PyTorch."
     return 'onnxruntime' if Path(str(model.path)).suffix.lower() == '.onnx' else 'pytorch'
 
 # %% ../nbs/22_bench.ipynb #286c4b80
 def inference_throughput(model:ClipClassifier, paths, windows:int=256, bs:int=64) -> dict:
-    "Per-clip latency through `predict_file`, and scan windows/s through batched `probabilities`."
+    "Per-clip latency of `predict_file`, and windows/s of `probabilities`."
     model.predict_file(paths[0])  # warm-up
     secs, _ = timed(lambda: [model.predict_file(p) for p in paths])
     y = np.random.default_rng(0).standard_normal((bs, model.spec.n_samples)).astype(np.float32)*0.1
@@ -111,7 +111,7 @@ def inference_throughput(model:ClipClassifier, paths, windows:int=256, bs:int=64
 # %% ../nbs/22_bench.ipynb #7e1a0002
 def real_training(task:str='detect', archs=(('resnet18', 'none'), ('mn04', 'audioset')), bs:int=64, root=None,
                   quick:bool=False) -> list[dict]:
-    "Images/s of one real training epoch of `task`, frozen and unfrozen, per (arch, weights)."
+    "Images/s of a real training epoch, frozen and unfrozen, per network."
     rows = []
     df = task_table(task, root, quick=quick)
     for arch, weights in archs:
@@ -134,7 +134,7 @@ def _tree_bytes(folder) -> int:
     return sum(e.stat(follow_symlinks=False).st_size for e in Path(folder).rglob('*') if e.is_file() and not e.is_symlink())
 
 def install_sizes(runtime_env=None) -> list[dict]:
-    "Size on disk of this environment and of a runtime-only one, and whether each can import torch."
+    "Disk size of this and a runtime-only environment, and torch in each."
     rows = []
     for name, env in (('full (this one)', sys.prefix), ('runtime only', runtime_env)):
         if env is None: continue
@@ -151,7 +151,7 @@ def _multipart(path:Path) -> tuple[bytes, str]:
     return body, 'multipart/form-data; boundary=gunshotbench'
 
 def serve_benchmark(model_path, clip, requests:int=100, concurrency:int=4) -> dict:
-    "Requests/s and latency of `POST /predict` on a real `gunshot-serve` over loopback, with a bounded client."
+    "Requests/s and latency of `POST /predict` on a real server."
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
     server = subprocess.Popen([str(Path(sys.executable).parent/'gunshot-serve'), '--model', str(model_path), '--port', str(port),
                                '--max-busy', str(concurrency)],  # (its default would answer the extra clients 429)
@@ -219,7 +219,7 @@ def benchmarks_markdown(results:dict, command:str) -> str:
 
 # %% ../nbs/22_bench.ipynb #457aaf67
 def write_benchmarks(res:dict, out, command:str) -> Path:
-    "Write `BENCHMARKS.md` (and `.json`) from a `run_benchmarks` result, atomically."
+    "Write `BENCHMARKS.md` and `.json`, atomically."
     out = Path(out)
     with atomic_write(out) as f: f.write(benchmarks_markdown(res, command).encode())
     with atomic_write(out.with_suffix('.json')) as f: f.write(json.dumps(res, indent=1).encode())

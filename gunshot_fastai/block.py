@@ -29,14 +29,14 @@ __all__ = ['AudioInput', 'AudioBlock', 'FreqMask', 'TimeMask', 'TimeShift', 'Add
 
 # %% ../nbs/06_block.ipynb #b10c0007
 class AudioInput(Transform):
-    "Audio file path → the network's input for `cfg`: cached log-mel features in the config's representation."
+    "Audio file path → the network's input, from cached features."
     input_types = (str, Path)
     def __init__(self, cfg:SpecConfig, folder=None): self.cfg, self.folder = cfg, folder
     def features(self, path) -> np.ndarray:
-        "The log-mel features of the audio file at `path`, from the cache folder when there is one."
+        "Log-mel features of the file at `path`, cached when there is a cache."
         return cached_features(path, self.cfg, self.folder)
     def encode(self, features:np.ndarray) -> TensorImage:
-        "The network's input for features of one clip or a batch (uint8 RGB, or float32 mono)."
+        "The network's input for the features of a clip or a batch."
         return TensorImage(torch.from_numpy(spec_input(features, self.cfg)))
     def encodes(self, x) -> TensorImage:  # a path, or features computed in front of it (`06a_augment`)
         return self.encode(x if isinstance(x, np.ndarray) else self.features(x))
@@ -45,7 +45,7 @@ class AudioInput(Transform):
 def AudioBlock(cfg:SpecConfig=SpecConfig(), cache=None, # feature cache root (None: compute every time)
                wave_tfms:list=None # transforms in front of the audio input, path to features (e.g. `augment.AugmentWaveform`)
               ) -> TransformBlock:
-    "A fastai block for audio file paths: `cfg`'s features as a colour image or one channel."
+    "A fastai block for audio file paths: `cfg`'s features as the input."
     folder = None if cache is None else cache_folder(cache, cfg)
     batch = [IntToFloatTensor(), Normalize.from_stats(*imagenet_stats)] if cfg.image == 'rgb' else []
     return TransformBlock(type_tfms=[*(wave_tfms or []), AudioInput(cfg, folder)], batch_tfms=batch)
@@ -72,19 +72,19 @@ class _BandMask(RandTransform):
 
 # %% ../nbs/06_block.ipynb #dcef531c
 class FreqMask(_BandMask):
-    "SpecAugment frequency mask: blank up to `max_bins` adjacent mel bins per clip."
+    "SpecAugment: blank up to `max_bins` adjacent mel bins."
     axis, order = 2, 20
     def __init__(self, max_bins:int=16, p:float=1.): super().__init__(max_bins, p)
 
 # %% ../nbs/06_block.ipynb #b8d77f8e
 class TimeMask(_BandMask):
-    "SpecAugment time mask: blank up to `max_frames` adjacent frames per clip."
+    "SpecAugment: blank up to `max_frames` adjacent frames."
     axis, order = 3, 21
     def __init__(self, max_frames:int=20, p:float=1.): super().__init__(max_frames, p)
 
 # %% ../nbs/06_block.ipynb #81b22422
 class TimeShift(RandTransform):
-    "Shift each clip by up to `max_frames` frames either way, padding with its quietest colour."
+    "Shift each clip up to `max_frames` frames, padded with its quietest colour."
     split_idx, order = 0, 19
     def __init__(self, max_frames:int=10, p:float=1.): super().__init__(p=p); self.max_frames = max_frames
     def encodes(self, x:TensorImage):
@@ -97,7 +97,7 @@ class TimeShift(RandTransform):
 
 # %% ../nbs/06_block.ipynb #80ee840f
 class AddNoise(RandTransform):
-    "Add Gaussian noise of standard deviation `std` (on the scale where the level range spans 0 to 1)."
+    "Add Gaussian noise of standard deviation `std` (levels in 0–1)."
     split_idx, order = 0, 22
     def __init__(self, std:float=0.02, p:float=1.): super().__init__(p=p); self.std = std
     def encodes(self, x:TensorImage): return x + self.std*torch.randn_like(x)
@@ -110,7 +110,7 @@ def audio_augmentations(strength:float=1.) -> list:
 
 # %% ../nbs/06_block.ipynb #20930a37
 def class_weights(labels, vocab) -> torch.Tensor:
-    "Cross-entropy weights inversely proportional to each class's frequency in `labels`, averaging 1."
+    "Loss weights inverse to class frequency, averaging 1."
     w = compute_class_weight('balanced', classes=np.array(list(vocab)), y=np.array(list(labels)))
     return torch.tensor(w/w.mean(), dtype=torch.float32)
 
@@ -120,7 +120,7 @@ def task_dataloaders(df:pd.DataFrame, valid_fold:int, cfg:SpecConfig=SpecConfig(
                      seed:int=0, num_workers:int=0, # processes that read and augment the clips (0: this one)
                      wave_tfms:list=None # training-only transforms from a path to features (`AudioBlock`)
                     ) -> DataLoaders:
-    "fastai DataLoaders over the audio files of `df` (path, label, group, fold), validating on `valid_fold`."
+    "fastai DataLoaders over `df`'s audio files, validating on `valid_fold`."
     check_trainable(df, valid_fold)
     block = DataBlock(blocks=(AudioBlock(cfg, cache or feature_cache(), wave_tfms), CategoryBlock), get_x=ColReader('path'),
                       get_y=ColReader('label'), splitter=ColSplitter('is_valid'), batch_tfms=audio_augmentations(augment))
@@ -130,13 +130,13 @@ def task_dataloaders(df:pd.DataFrame, valid_fold:int, cfg:SpecConfig=SpecConfig(
 
 # %% ../nbs/06_block.ipynb #b4a51fdd
 def audio_input(dls:DataLoaders) -> AudioInput:
-    "The `AudioInput` in the pipeline of `dls` (a learner's `dls` included)."
+    "The `AudioInput` in the pipeline of `dls`."
     return next(t for t in dls.valid_ds.tls[0].tfms.fs if isinstance(t, AudioInput))
 
 # %% ../nbs/06_block.ipynb #e8b6d9ba
 @contextmanager
 def use_cache(dls:DataLoaders, cache=None):
-    "Within the block, the audio input of `dls` reads and writes features in `cache`."
+    "Within the block, `dls` reads and writes features in `cache`."
     t = audio_input(dls)
     folder, t.folder = t.folder, None if cache is None else cache_folder(cache, t.cfg)
     try: yield dls
@@ -145,7 +145,7 @@ def use_cache(dls:DataLoaders, cache=None):
 # %% ../nbs/06_block.ipynb #188cf50b
 @contextmanager
 def for_export(dls:DataLoaders):
-    "`dls` as an export carries it: no cache folder, no training-only transforms, no worker processes."
+    "`dls` as an export carries it: no cache, no training transforms, no workers."
     tls = [dl.dataset.tls[0] for dl in dls.loaders]  # the training and validation sets each have their own pipeline
     kept, workers = [(tl.tfms.fs, getattr(tl, 'types', None)) for tl in tls], [dl.fake_l.num_workers for dl in dls.loaders]
     for dl in dls.loaders: dl.fake_l.num_workers = 0  # a loaded model reads its input in the caller's process

@@ -33,7 +33,7 @@ def _manifest(csv:Path, root=None) -> dict:
     return dict(zip((base/p for p in df[col].astype(str)), df['label'].astype(str) if 'label' in df else [None]*len(df)))
 
 def find_audio(sources, root=None) -> tuple[dict, list[tuple[Path, str]]]:
-    "Audio files in `sources` with their manifest labels, and the sources that hold none."
+    "Audio files in `sources` with their labels, and the sources with none."
     found, failed = {}, []
     for src in map(Path, sources):
         try:
@@ -62,7 +62,7 @@ def cache_folder(out, cfg:SpecConfig) -> Path:
 
 # %% ../nbs/04_cache.ipynb #a8142786
 def cache_name(audio) -> str:
-    "A file's cached name: its stem and a hash of its path, size and modification time."
+    "A file's cached name: its stem and a hash of path, size and mtime."
     st = audio_file_stat(audio)
     digest = hashlib.sha1(f"{os.path.abspath(audio)}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:10]
     return f"{Path(audio).stem}-{digest}"
@@ -79,7 +79,7 @@ def _store(features:np.ndarray, dest:Path):
 def cached_features(audio, cfg:SpecConfig, folder=None,
                     compute=clip_features # what is cached: `f(audio, cfg) -> array`
                    ) -> np.ndarray:
-    "The features of `audio` for `cfg`, from `folder` if there, else computed (and stored)."
+    "The features of `audio` for `cfg`, from `folder` or computed into it."
     if folder is None: return compute(audio, cfg)
     dest = feature_path(audio, folder)
     if dest.exists(): return np.load(dest)
@@ -90,7 +90,7 @@ def cached_features(audio, cfg:SpecConfig, folder=None,
 # %% ../nbs/04_cache.ipynb #067a06e7
 @dataclass
 class RenderReport:
-    "What a caching run did: features computed, already cached, and inputs that failed with their reasons."
+    "A caching run: features computed, already cached, and failures."
     folder:Path
     rendered:list = field(default_factory=list)
     cached:list = field(default_factory=list)
@@ -106,7 +106,7 @@ class RenderReport:
 _worker_thread_limit = None
 
 def one_thread_per_worker():
-    "Keep BLAS and torch to one thread in a worker process: each worker has a core."
+    "One BLAS and torch thread in a worker process."
     global _worker_thread_limit
     if _worker_thread_limit is None and multiprocessing.parent_process() is not None:
         _worker_thread_limit = threadpool_limits(1, user_api='blas')
@@ -125,7 +125,7 @@ def _render_one(job, cfg:SpecConfig):
 def render(sources, out, cfg:SpecConfig=SpecConfig(), root=None, # folder for relative paths in manifest CSVs
            n_workers:int=None, # worker processes (default: one per core; 0 computes in this process)
            progress:bool=True) -> RenderReport:
-    "Compute the features of the audio in `sources` into `out/<cfg.key>/`, skipping what is cached."
+    "Compute the features of `sources` into `out/<cfg.key>/`, skipping the cached."
     paths, failed = find_audio(sources, root)
     report = RenderReport(cache_folder(out, cfg), failed=failed)
     jobs = []
@@ -148,7 +148,7 @@ def render(sources, out, cfg:SpecConfig=SpecConfig(), root=None, # folder for re
 
 # %% ../nbs/04_cache.ipynb #4c663a4c
 def with_features(df:pd.DataFrame, cfg:SpecConfig, cache=None, n_workers:int=None, progress:bool=True) -> pd.DataFrame:
-    "The rows of `df` whose features are in the cache, computing the missing ones; failures dropped and reported."
+    "`df`'s rows with cached features, computing the missing; failures reported."
     report = render(list(df.path), cache or feature_cache(), cfg, n_workers=n_workers, progress=progress)
     if report.failed: print(report.summary())
     bad = {Path(p) for p, _ in report.failed}
@@ -159,7 +159,7 @@ def write_images(sources, out, cfg:SpecConfig=SpecConfig(),
                  cache=None, # a cache root holding (or to hold) the features, e.g. `render`'s `out`
                  root=None # folder for relative paths in manifest CSVs
                 ) -> list[Path]:
-    "Each clip's network input as `out/<label>/<name>.png`; the files written."
+    "Each clip's network input as `out/<label>/<name>.png`."
     paths, _ = find_audio(sources, root)
     folder = None if cache is None else cache_folder(cache, cfg)
     written = []

@@ -25,7 +25,7 @@ def _described_spec(d) -> SpecConfig|None:
     except (TypeError, ValueError): return None
 
 class AudioModel(ClipClassifier):
-    "An exported gunshot_fastai learner with the description it was exported with."
+    "An exported learner with its description."
     def __init__(self, learn:Learner, path=None):
         self.learn, self.path = learn, path
         if not isinstance(getattr(learn, 'gunshot_meta', None), dict): raise ModelError(path, "a fastai learner, but not exported by gunshot_fastai (no gunshot_meta)")
@@ -39,7 +39,7 @@ class AudioModel(ClipClassifier):
 
     @classmethod
     def load(cls, path) -> AudioModel:
-        "Load an exported model (a pickle: trusted files only); refuses what is not a model of this library."
+        "Load an exported model (a pickle: trusted files only)."
         path = Path(path)
         if not path.exists(): raise ModelError(path, "model file not found")
         if path.is_dir(): raise ModelError(path, "is a directory, not a model file")
@@ -52,7 +52,7 @@ class AudioModel(ClipClassifier):
     def spec(self) -> SpecConfig: return self.input.cfg
 
     def features(self, path, cache=None) -> np.ndarray:
-        "Log-mel features of an audio file, through the learner's own `AudioInput`."
+        "Log-mel features of an audio file, through the learner's `AudioInput`."
         if cache is None: return self.input.features(path)
         return AudioInput(self.spec, cache_folder(cache, self.spec)).features(path)
 
@@ -62,10 +62,10 @@ class AudioModel(ClipClassifier):
         with self._forward, torch.inference_mode(): return self.learn.loss_func.activation(self.learn.model(x)).numpy()
 
     def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, object]:
-        "Probabilities of `df`'s clips from one pass of the learner, and fastai's interpretation of them."
+        "Probabilities of `df`'s clips and fastai's interpretation."
         with use_cache(self.learn.dls, cache): probs, interp = learner_predictions(self.learn, self.learn.dls.test_dl(df, with_labels=True))
         return probs, {}, interp
 
     def store_meta(self, meta:dict):
-        "Export the learner again to its file with `meta` as its description (atomically: `learner.export_model`)."
+        "Export the learner again with `meta` as its description, atomically."
         export_model(self.learn, self.path, meta)

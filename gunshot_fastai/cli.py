@@ -61,7 +61,7 @@ def gunshot_render(
     quiet:bool=False, # no progress bar
     images:str=None, # also write each clip's network input as a PNG in IMAGES/<label>/ (a manifest's label, else the folder's name)
 ):
-    "Compute log-mel features of audio into a cache; exit 0 if all were computed, 1 if bad inputs were skipped, 2 on usage errors. Options left out take the architecture's values."
+    "Compute log-mel features of audio into a cache; exit 1 if some failed."
     from gunshot_fastai.spectrogram import SpecConfig
     from gunshot_fastai.models import arch_spec
     from gunshot_fastai.cache import render, write_images
@@ -149,7 +149,7 @@ def gunshot_export(
     format:Annotated[str, "what to export to", {'choices': ['onnx']}]='onnx',
     opset:int=17, # ONNX opset version
 ):
-    "Export a trained model's network for the torch-free runtime; exit 2 if the model is unusable."
+    "Export a model's network for the torch-free runtime."
     if Path(out).suffix.lower() != '.onnx': raise UsageError(f"--out must end in .onnx, got {out}")
     from gunshot_fastai.onnx_export import export_onnx
     from gunshot_fastai.predictor import ModelError, onnx_description
@@ -170,7 +170,7 @@ def gunshot_pretrain(
     quick:bool=False, # 40 clips per dataset, two epochs: a demo or CI check
     seed:int=0, # random seed
 ):
-    "Make an audio-pretrained ResNet-18 by distilling the AudioSet network, without task labels."
+    "Distil the AudioSet network into a ResNet-18, without task labels."
     _positive(exclude_fold=exclude_fold, epochs=epochs, bs=bs)
     _check_weights('mn04', 'audioset')
     from gunshot_fastai.pretrain import pretrain_resnet
@@ -188,7 +188,7 @@ def gunshot_predict(
     bs:int=32, # files scored per forward pass
     max_duration:float=3600., # refuse files longer than this (s); a clip is classified from its first 30 s
 ):
-    "Classify audio files with an exported model; exit 0 if all were classified, 1 if some failed, 2 if the model is unusable."
+    "Classify audio files with an exported model; exit 1 if some failed."
     _positive(bs=bs, max_duration=max_duration)
     m = _load(model)
     failed = 0
@@ -216,7 +216,7 @@ def gunshot_scan(
     scheduler:str=None, # a running Dask scheduler, tcp://HOST:8786 (its workers must see the files and the model at the same paths)
     out:str=None, # a folder for the detections table (Parquet): a second run into it skips the files it holds
 ):
-    "Scan recordings for gunshots; exit 0 if all files were scanned, 1 if some failed, 2 if the model or an option is unusable."
+    "Scan recordings for gunshots; exit 1 if some files failed."
     _positive(window=window, hop=hop, bs=bs, max_duration=max_duration, workers=workers)
     if threshold is not None and not 0 <= threshold <= 1: raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
     check_choice('--engine', engine, ('processes', 'dask'))
@@ -269,7 +269,7 @@ def gunshot_listen(
     outbox:str='gunshot-outbox.jsonl', # events the webhook could not deliver are appended here, one JSON line each
     json:bool=False, # one JSON object per event
 ):
-    "Listen to a microphone, standard input or a file and print each gunshot event as soon as it is decided; exit 0 when the input ends or on Ctrl-C/SIGTERM."
+    "Listen to a microphone, standard input or a file; print each gunshot event."
     _positive(window=window, hop=hop, raw_rate=raw_rate)
     if threshold is not None and not 0 <= threshold <= 1: raise UsageError(f"--threshold must be in [0, 1], got {threshold}")
     if input is not None and device is not None: raise UsageError("give --input or --device, not both")
@@ -315,7 +315,7 @@ def gunshot_serve(
     max_windows:int=20_000, # most windows one /scan may score
     body_timeout:float=30., # seconds a request body may stall before a 408
 ):
-    "Serve an exported model as a JSON HTTP API (/predict, /scan, /model, /health), with a ceiling on each request's cost."
+    "Serve a model as a JSON HTTP API (/predict, /scan, /model, /health)."
     _positive(max_upload_mb=max_upload_mb, max_duration=max_duration, max_busy=max_busy, max_windows=max_windows, body_timeout=body_timeout)
     import uvicorn
     from gunshot_fastai.serve import create_app
@@ -350,7 +350,7 @@ def gunshot_evaluate(
     pre_roll:float=None, # time they keep before the onset (s; default: theirs)
     conditions:Annotated[str, "with --model: also score the fold under changed recording conditions (20c_conditions): all of them, or those named (comma-separated)", {'nargs': '?', 'const': 'all'}]=None,
 ):
-    "Evaluate an exported model on its validation fold, or cross-validate methods on a task."
+    "Evaluate a model on its validation fold, or cross-validate methods."
     _positive(epochs=epochs, bs=bs, duration=duration)
     mn04_spec = _spec('mn04', duration, pre_roll)
     if not 0 <= max_fnr < 1: raise UsageError(f"--max-fnr must be in [0, 1), got {max_fnr}")
@@ -402,7 +402,7 @@ def gunshot_compare(
     made_by:str='make main', # with --update: the command the reports came from
     conditions:str=None, # also check codec invariance: a conditions.json with an other_codec row (gunshot-evaluate --conditions other_codec)
 ):
-    "Compare the main job's figures with its reference; exit 0 within the reference, 1 worse, 2 on usage errors."
+    "Compare the main job's figures with the reference; exit 1 if worse."
     from gunshot_fastai.guard import read_report, main_figures, codec_figures, make_reference, write_reference, compare, comparison_line
     try: found = [read_report(r) for r in reports]
     except ValueError as e: raise UsageError(str(e)) from None
@@ -437,7 +437,7 @@ def gunshot_bench(
     runtime_env:str=None, # a runtime-only environment (`pip install gunshot_fastai`, no extras) whose size to compare with this one
     listen_model:str=None, # a second detector to listen with beside --model, e.g. models/continuous.pkl: before and after in one run
 ):
-    "Measure feature computation, training, inference, scanning and serving speed on this machine; write BENCHMARKS.md."
+    "Measure speed and memory on this machine; write BENCHMARKS.md."
     _positive(clips=clips, rounds=rounds, requests=requests)
     if listen_model and not model: raise UsageError("--listen-model is listened to beside --model: give both")
     for m in (model, listen_model):

@@ -25,7 +25,7 @@ __all__ = ['SR', 'CONDITIONS', 'far_over', 'band_limited', 'other_codec', 'chang
 SR = 16_000  # the rate changed clips are made and written at: the project's 0-8 kHz band
 
 def far_over(y:np.ndarray, bed:np.ndarray, snr_db:float, gain_db:float=-20.) -> np.ndarray:
-    "`y` made `gain_db` quieter, over the background `bed` (repeated to its length) `snr_db` below it."
+    "`y` made `gain_db` quieter, over `bed` at `snr_db`."
     y = y*10**(gain_db/20)
     o = round(main_onset(y, SR)*SR)
     bed = np.resize(bed, len(y))
@@ -34,12 +34,12 @@ def far_over(y:np.ndarray, bed:np.ndarray, snr_db:float, gain_db:float=-20.) -> 
 
 # %% ../nbs/20c_conditions.ipynb #e11ea705
 def band_limited(y:np.ndarray, rate:int=8000) -> np.ndarray:
-    "`y` as a recorder at `rate` would have it: resampled down and back, nothing left above `rate`/2."
+    "`y` as a recorder at `rate` Hz would have it."
     return soxr.resample(soxr.resample(y, SR, rate, quality='HQ'), rate, SR, quality='HQ').astype(np.float32)
 
 # %% ../nbs/20c_conditions.ipynb #1718f2f2
 def other_codec(path, dest_stem) -> Path:
-    "The clip at `path` in the other codec (Opus for FLAC/WAV, FLAC for Ogg) beside `dest_stem`."
+    "The clip at `path` in the other codec (Opus ↔ FLAC)."
     y = load_audio(path, SR)
     if Path(path).suffix.lower() == '.ogg':
         dest = Path(f'{dest_stem}.flac'); sf.write(dest, y, SR, format='FLAC', subtype='PCM_16')
@@ -51,7 +51,7 @@ def other_codec(path, dest_stem) -> Path:
 CONDITIONS = ('original', 'far_10db', 'far_0db', 'recorder_8khz', 'other_codec')
 
 def changed_clip(path, condition:str, dest_stem, bed:np.ndarray=None) -> Path:
-    "The clip at `path` under `condition`, written beside `dest_stem` (`original`: `path` itself)."
+    "The clip at `path` under `condition`, written beside `dest_stem`."
     if condition == 'original': return Path(path)
     if condition == 'other_codec': return other_codec(path, dest_stem)
     y = load_audio(path, SR)
@@ -67,7 +67,7 @@ def conditions_report(model, # a detector (`load.load_model`) or the path of one
                       limit:int=None, # at most this many clips of each class (default: all)
                       seed:int=0 # the backgrounds' draw
                      ) -> pd.DataFrame:
-    "TPR, FPR and ROC AUC of the validation fold under each condition, and the change in P(gunshot)."
+    "TPR, FPR and ROC AUC under each condition, and the change in P(gunshot)."
     model = load_model(model) if isinstance(model, (str, Path)) else model
     df = validation_frame(model, root)
     if limit: df = df.groupby('label', group_keys=False).head(limit).reset_index(drop=True)
@@ -93,7 +93,7 @@ def conditions_report(model, # a detector (`load.load_model`) or the path of one
 
 # %% ../nbs/20c_conditions.ipynb #b6f4da39
 def write_conditions(report:pd.DataFrame, out, model_path=None, command:str=None) -> Path:
-    "Write a `conditions_report` to `out` as CSV and JSON (with the model and command); the JSON's path."
+    "Write a `conditions_report` as CSV and JSON; the JSON's path."
     out = Path(out)
     save_csv(report, out/'conditions.csv', index=False)
     with atomic_write(out/'conditions.json') as f:

@@ -27,7 +27,7 @@ __all__ = ['training_mixtures', 'event_threshold', 'store_listening_threshold', 
 # %% ../nbs/20a_continuous.ipynb #c0a70011
 def training_mixtures(folder, root=None, folds=(2, 3, 4, 5), snrs=(0., 10., 20.), duration:float=120., shots:int=15,
                       seed:int=2) -> list[tuple[Path, pd.DataFrame]]:
-    "Real mixtures of each fold in `folds` at each SNR, written to `folder`: (path, inserted shots)."
+    "Real mixtures of each fold at each SNR: (path, inserted shots)."
     out = []
     for k in folds:
         background, clips = mixture_sources(root, k)
@@ -52,7 +52,7 @@ def event_threshold(model, # a detector (`load.load_model`) or the path of one
                     mixtures:list, # (recording, inserted shots) pairs, e.g. `training_mixtures`
                     grid=(*np.round(np.arange(0.2, 0.96, 0.05), 2), 0.97, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999) # candidate thresholds
                    ) -> dict:
-    "The threshold in `grid` with the best mean event F1 on `mixtures`, its F1, and each candidate's."
+    "The threshold in `grid` with the best mean event F1 on `mixtures`."
     model = load_model(model) if isinstance(model, (str, Path)) else model
     f1 = np.zeros((len(mixtures), len(grid)))
     for i, (path, truth) in enumerate(mixtures):
@@ -70,7 +70,7 @@ def event_threshold(model, # a detector (`load.load_model`) or the path of one
 def store_listening_threshold(model_path, root=None, folds=(2, 3, 4, 5), # the folds the detector trained on
                               quick:bool=False # one short mixture per fold, at 10 dB only
                              ) -> dict:
-    "Choose the listening threshold of the detector at `model_path` on mixtures of `folds` and store it."
+    "Choose and store the listening threshold on mixtures of `folds`."
     with tempfile.TemporaryDirectory() as d, phase(f"listening threshold from mixtures of folds {list(folds)}"):
         mixtures = training_mixtures(d, root, folds, **(dict(snrs=(10.,), duration=60., shots=6) if quick else {}))
         chosen = event_threshold(model_path, mixtures)
@@ -91,7 +91,7 @@ def train_continuous(out, # where to export the model (.pkl)
                      seed:int=0, # random seed
                      **kw # `train.train_task`'s other options: schedule, bs, mixup, patience, keep, command
                     ) -> dict:
-    "Train a detector for continuous audio on generated windows, store its threshold, export it to `out`."
+    "Train a detector for continuous audio and export it to `out`."
     spec = replace(kw.pop('spec', None) or arch_spec(arch), align=False)
     windows = continuous_windows(root, spec, quick, per_shot, seed)
     _, meta = train_task('continuous', out, root, arch, weights, epochs=epochs, quick=quick, valid_fold=valid_fold,

@@ -14,13 +14,13 @@ __all__ = ['TASKS', 'ARCHS', 'MANIFEST', 'QUIET_WARNINGS', 'project_root', 'data
 
 # %% ../nbs/00_core.ipynb #b6183fc5
 def project_root(start=None) -> Path:
-    "The nearest folder at or above `start` (default: the working directory) holding a `pyproject.toml`."
+    "The nearest folder at or above `start` with a `pyproject.toml`."
     start = Path(start or Path.cwd()).resolve()
     return next((d for d in (start, *start.parents) if (d/'pyproject.toml').is_file()), start)
 
 # %% ../nbs/00_core.ipynb #c1d5a2e3
 def data_root(start=None) -> Path:
-    "Data root: `$GUNSHOT_DATA`, else `../shared/data` beside the checkout, else the project's `data/`."
+    "The data root: `$GUNSHOT_DATA`, `../shared/data`, or `data/`."
     if os.environ.get('GUNSHOT_DATA'): return Path(os.environ['GUNSHOT_DATA'])
     root = project_root(start)
     shared = root.parent/'shared'/'data'
@@ -33,7 +33,7 @@ MANIFEST = 'manifest.json'  # a folder holding this file is a two-stage model (s
 
 # %% ../nbs/00_core.ipynb #f02719a8
 class FileProblem(ValueError):
-    "A file that cannot be used; the message names the file and the problem."
+    "A file that cannot be used; the message names it and the problem."
     def __init__(self, path, problem:str):
         self.path, self.problem = Path(path), problem
         super().__init__(f"{path}: {problem}")
@@ -61,7 +61,7 @@ def _remove_stale_temporaries(folder:Path):
 
 @contextmanager
 def atomic_write(dest):
-    "A temporary file beside `dest` that replaces it only if the block finishes without error."
+    "A temporary file that replaces `dest` only if the block succeeds."
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(dest.parent.absolute())
@@ -75,7 +75,7 @@ def atomic_write(dest):
 
 # %% ../nbs/00_core.ipynb #c0a1e00c
 def markdown_table(rows) -> str:
-    "A Markdown table of a DataFrame or a list of dicts (pipes inside cells escaped)."
+    "A Markdown table of a DataFrame or a list of dicts."
     rows = rows.to_dict('records') if hasattr(rows, 'to_dict') else list(rows)
     cols = list(dict.fromkeys(k for r in rows for k in r))
     cell = lambda v: '' if v is None else str(v).replace('|', '\\|')
@@ -84,7 +84,7 @@ def markdown_table(rows) -> str:
 
 # %% ../nbs/00_core.ipynb #4d75e3a1
 def bars_only_on_terminal(stream=None) -> bool:
-    "Turn off fastprogress's bars when `stream` is not a terminal; whether they were."
+    "fastprogress's bars off unless `stream` is a terminal."
     if (stream or sys.stdout).isatty() or importlib.util.find_spec('fastprogress') is None: return False  # e.g. the runtime-only install
     import fastprogress.fastprogress as fp
     fp.NO_BAR = True  # `fp.printing()` is then False: no bar updates; fastai's epoch rows are still written
@@ -93,14 +93,14 @@ def bars_only_on_terminal(stream=None) -> bool:
 
 # %% ../nbs/00_core.ipynb #c0a1e00f
 class UsageError(Exception):
-    "A command cannot run as asked (an option, a model): it exits 2 with this message, before doing any work."
+    "A command cannot run as asked: exit 2 with this message, before any work."
 
 QUIET_WARNINGS = [dict(category=FutureWarning, message=r'`torch\.jit\.script` is deprecated'),
                   dict(category=UserWarning, message=r'The file .* is too silent to be added as noise')]  # audiomentations, per draw
 
 # %% ../nbs/00_core.ipynb #3a88561d
 def command(name:str):
-    "Decorate a command: exit 2 with one line on stderr for `UsageError` and `FileProblem`; bars only on a terminal."
+    "Decorate a command: exit 2 with one line for usage and file errors."
     def deco(f):
         @functools.wraps(f)
         def _f(*args, **kwargs):
@@ -123,7 +123,7 @@ def check_choice(name:str, value, choices):
 # %% ../nbs/00_core.ipynb #c0a1e012
 @contextmanager
 def phase(what:str, file=None):
-    "Print `what...` on entry and how long it took on exit (to stderr by default)."
+    "Print `what...`, then how long it took."
     file = file or sys.stderr
     print(f"{what}...", file=file, flush=True)
     t0 = time.perf_counter()

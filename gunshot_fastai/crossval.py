@@ -31,7 +31,7 @@ __all__ = ['FROZEN', 'HARD_NEGATIVES', 'METHODS', 'CVRun', 'Method', 'mfcc_lr_sc
 # %% ../nbs/20d_crossval.ipynb #4e7fde24
 @dataclass
 class CVRun:
-    "A cross-validation's settings, its task table, and per-clip tables made once for every fold."
+    "A cross-validation's settings, task table and shared per-clip tables."
     task:str # one of `core.TASKS`
     df:pd.DataFrame # the task's clips, with their folds
     out:Path # one report per method and fold goes to out/<method>/fold<k>/
@@ -47,14 +47,14 @@ class CVRun:
     def classes(self) -> list: return sorted(self.df.label.unique())
 
     def table(self, name:str, make:Callable):
-        "The per-clip table `name`, made by `make()` the first time it is asked for."
+        "The per-clip table `name`, made once."
         if name not in self.tables: self.tables[name] = make()
         return self.tables[name]
 
 # %% ../nbs/20d_crossval.ipynb #9f5d8fb8
 @dataclass(frozen=True)
 class Method:
-    "A way to score one fold of a task, with its name in the results tables."
+    "A way to score one fold, with its name in the results tables."
     title:str # its name in the results tables
     score:Callable # score(run:CVRun, fold, folder, epochs) -> (predictions, interpretation or None, what it started from)
     epochs:int|None=None # default epochs of a trained method
@@ -70,7 +70,7 @@ def mfcc_lr_scores(run:CVRun, fold:int, folder:Path, epochs:int=None) -> tuple:
 FROZEN = {'weights': 'AudioSet (EfficientAT mn04_as), frozen'}
 
 def probe_scores(run:CVRun, fold:int, folder:Path, epochs:int=None, outputs:bool=False) -> tuple:
-    "Logistic regression on the frozen AudioSet network's embedding (and its class outputs if `outputs`)."
+    "Logistic regression on the frozen AudioSet embedding."
     tab, probs, emb = run.table('audioset', lambda: audioset_table(run.df, run.mn04_spec))
     return logistic_predictions(tab, np.concatenate([emb, probs], axis=1) if outputs else emb, fold, run.classes), None, FROZEN
 
@@ -78,14 +78,14 @@ def probe_scores(run:CVRun, fold:int, folder:Path, epochs:int=None, outputs:bool
 HARD_NEGATIVES = {'jackhammer': 3., 'drilling': 3.}  # source -> weight of its other sounds in the fit
 
 def hard_negative_scores(run:CVRun, fold:int, folder:Path, epochs:int=None) -> tuple:
-    "The probe fitted with the other sounds of `HARD_NEGATIVES`' sources weighted up."
+    "The probe with `HARD_NEGATIVES`' other sounds weighted up."
     tab, _, emb = run.table('audioset', lambda: audioset_table(run.df, run.mn04_spec))
     weight = np.where(tab.label != 'gunshot', tab.source.map(HARD_NEGATIVES).fillna(1.), 1.)
     return logistic_predictions(tab, emb, fold, run.classes, sample_weight=weight), None, FROZEN
 
 # %% ../nbs/20d_crossval.ipynb #69de52e7
 def zero_shot_scores(run:CVRun, fold:int, folder:Path, epochs:int=None) -> tuple:
-    "Detection by the frozen AudioSet network's gun classes, nothing fitted."
+    "Detection by the AudioSet network's gun classes."
     tab, probs, _ = run.table('audioset', lambda: audioset_table(run.df, run.mn04_spec))
     return zero_shot_predictions(tab, probs, fold), None, FROZEN
 
@@ -98,7 +98,7 @@ def small_cnn_scores(run:CVRun, fold:int, folder:Path, epochs:int=30) -> tuple:
 def network_scores(run:CVRun, fold:int, folder:Path, epochs:int=30, arch:str='resnet18', weights:str='none',
                    conditions:bool|dict=None # train under other recording conditions: True, False, `recording_conditions` options (default: the task's recipe)
                   ) -> tuple:
-    "A network of `arch` from `weights`, trained by `train_task` on the other folds and scored on `fold`."
+    "`train_task` on the other folds, scored on `fold`."
     spec = run.mn04_spec if arch == 'mn04' else None
     train_task(run.task, folder/'model.pkl', run.root, arch=arch, weights=str(weights), epochs=epochs, valid_fold=fold,
                split=run.split, bs=run.bs, seed=run.seed, fold_seed=run.seed, spec=spec, conditions=conditions)
@@ -107,7 +107,7 @@ def network_scores(run:CVRun, fold:int, folder:Path, epochs:int=30, arch:str='re
 
 # %% ../nbs/20d_crossval.ipynb #8493f20a
 def audio_resnet_scores(run:CVRun, fold:int, folder:Path, epochs:int=15) -> tuple:
-    "ResNet-18 distilled from the AudioSet network without `fold`'s clips, then fine-tuned."
+    "The distilled ResNet-18, pretrained without `fold`, fine-tuned."
     ckpt = folder.parent/f'pretrained_without_fold{fold}.pth'
     if not ckpt.is_file(): pretrain_resnet(ckpt, run.root, exclude_fold=fold, seed=run.seed)
     return network_scores(run, fold, folder, epochs, arch='resnet18', weights=ckpt)
@@ -155,7 +155,7 @@ def cross_validate(task:str, # one of `core.TASKS`
                    seed:int=0, # random seed
                    mn04_spec:SpecConfig=MN04_SPEC # the input of the AudioSet methods (e.g. longer windows)
                   ) -> pd.DataFrame:
-    "Run `methods` on every fold of `task`, one report per method and fold under `out`, resuming finished folds."
+    "Run `methods` on every fold of `task`, resuming finished folds."
     unknown = [m for m in methods if m not in METHODS]
     if unknown: raise ValueError(f"unknown method {unknown[0]!r}: choose from {', '.join(METHODS)}")
     for name in methods:
@@ -179,7 +179,7 @@ def cross_validate(task:str, # one of `core.TASKS`
 
 # %% ../nbs/20d_crossval.ipynb #02640191
 def cv_summary(cv:pd.DataFrame) -> pd.DataFrame:
-    "Mean ± standard deviation of each metric per method, with the number of folds."
+    "Mean ± standard deviation of each metric per method."
     cols = [c for c in ('accuracy', 'balanced_accuracy', 'macro_f1', 'roc_auc', 'pr_auc', 'tpr', 'fnr', 'fpr') if c in cv]
     g = cv.groupby('method', sort=False)
     out = pd.DataFrame({c: [f"{m:.3f} ± {s:.3f}" if n > 1 else f"{m:.3f}" for m, s, n in

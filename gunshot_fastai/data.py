@@ -22,7 +22,7 @@ __all__ = ['ESC50_URL', 'SOURCE_FOLDS', 'AMBIENT_ESC50', 'DatasetMissing', 'esc5
 
 # %% ../nbs/05_data.ipynb #50e74849
 class DatasetMissing(FileNotFoundError):
-    "A dataset that is neither under the data root nor downloadable; the message says where to put it."
+    "A dataset neither here nor downloadable; the message says where to put it."
 
 # %% ../nbs/05_data.ipynb #b86ac908
 def _stored_as(path:Path) -> Path:
@@ -31,7 +31,7 @@ def _stored_as(path:Path) -> Path:
     return next((p for p in (path.with_suffix(e) for e in AUDIO_EXTS) if p.is_file()), path)
 
 def esc50_meta(root=None) -> pd.DataFrame:
-    "ESC-50's official metadata for the data root, with each clip's `path` and whether it `exists`."
+    "ESC-50's metadata with each clip's `path` and whether it `exists`."
     root = Path(root or data_root())
     csv = root/'esc50'/'meta'/'esc50.csv'
     if not csv.is_file(): raise DatasetMissing(f"no ESC-50 metadata at {csv}: call ensure_esc50() or see data/README.md")
@@ -42,7 +42,7 @@ def esc50_meta(root=None) -> pd.DataFrame:
 
 # %% ../nbs/05_data.ipynb #c0de97d5
 def present(df:pd.DataFrame, name:str) -> pd.DataFrame:
-    "The rows of `df` whose file exists, printing how many listed files are missing (never failing for it)."
+    "The rows of `df` whose file exists; prints how many are missing."
     missing = df[~df.exists]
     if len(missing):
         print(f"{name}: {len(df) - len(missing)} of {len(df)} listed clips present; {len(missing)} missing, "
@@ -53,7 +53,7 @@ def present(df:pd.DataFrame, name:str) -> pd.DataFrame:
 ESC50_URL = 'https://github.com/karoldvl/ESC-50/archive/master.zip'
 
 def ensure_esc50(root=None, url:str=ESC50_URL, timeout:float=30) -> Path:
-    "`root/esc50`, downloading and unpacking the official archive there first if it is absent."
+    "`root/esc50`, downloaded first if absent."
     root = Path(root or data_root())
     dest = root/'esc50'
     if (dest/'meta'/'esc50.csv').is_file(): return dest
@@ -75,7 +75,7 @@ def ensure_esc50(root=None, url:str=ESC50_URL, timeout:float=30) -> Path:
 
 # %% ../nbs/05_data.ipynb #4ec893f8
 def gunshot_manifest(root=None) -> pd.DataFrame:
-    "The gunshot sets' manifest (`gunshots/manifest.csv`) with absolute `path`s and whether each `exists`."
+    "The gunshot manifest with absolute `path`s and whether each `exists`."
     root = Path(root or data_root())
     csv = root/'gunshots'/'manifest.csv'
     if not csv.is_file(): raise DatasetMissing(f"no gunshot manifest at {csv}: see data/README.md for the layout")
@@ -86,7 +86,7 @@ def gunshot_manifest(root=None) -> pd.DataFrame:
 
 # %% ../nbs/05_data.ipynb #f3da7289
 def folder_clips(folder) -> pd.DataFrame:
-    "Clips in a `<label>/<files>` folder as (path, label, group), each file its own group."
+    "Clips in a `<label>/<files>` folder, each file its own group."
     folder = Path(folder)
     paths = sorted(get_files(folder, extensions=AUDIO_EXTS))
     rows = [(p, p.relative_to(folder).parts[0], p.relative_to(folder).with_suffix('').as_posix()) for p in paths if p.parent != folder]
@@ -95,7 +95,7 @@ def folder_clips(folder) -> pd.DataFrame:
 
 # %% ../nbs/05_data.ipynb #4f55ff88
 def group_folds(labels, groups, n:int=5, seed:int=0) -> np.ndarray:
-    "Fold (1..n) of each clip: whole groups per fold, classes balanced across folds."
+    "Folds of whole groups, classes balanced across folds."
     folds = np.zeros(len(labels), int)
     cv = StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=seed)
     for k, (_, idx) in enumerate(cv.split(np.zeros(len(labels)), labels, groups), 1): folds[idx] = k
@@ -103,7 +103,7 @@ def group_folds(labels, groups, n:int=5, seed:int=0) -> np.ndarray:
 
 # %% ../nbs/05_data.ipynb #b0b09d69
 def blocked_folds(labels, order, n:int=5) -> np.ndarray:
-    "Fold (1..n) of each clip: each class's clips, sorted by `order`, cut into `n` contiguous blocks."
+    "Folds of contiguous blocks of each class sorted by `order`."
     df = pd.DataFrame({'label': list(labels), 'order': list(order)})
     rank = df.groupby('label')['order'].rank(method='first') - 1
     size = df.groupby('label')['order'].transform('size')
@@ -111,7 +111,7 @@ def blocked_folds(labels, order, n:int=5) -> np.ndarray:
 
 # %% ../nbs/05_data.ipynb #1b06d690
 def random_folds(labels, n:int=5, seed:int=0) -> np.ndarray:
-    "Fold (1..n) of each clip, dealt at random within each class (leaks whatever the clips share)."
+    "Random folds within each class (leaky)."
     folds = np.zeros(len(labels), int)
     cv = StratifiedKFold(n_splits=n, shuffle=True, random_state=seed)
     for k, (_, idx) in enumerate(cv.split(np.zeros(len(labels)), labels), 1): folds[idx] = k
@@ -119,7 +119,7 @@ def random_folds(labels, n:int=5, seed:int=0) -> np.ndarray:
 
 # %% ../nbs/05_data.ipynb #5ad0da15
 def check_no_leak(df:pd.DataFrame, valid_fold:int):
-    "Raise if any `group` has clips on both sides of the split that validates on `valid_fold`."
+    "Raise if a `group` is on both sides of the `valid_fold` split."
     valid = df.fold == valid_fold
     both = set(df.group[valid]) & set(df.group[~valid])
     if both: raise ValueError(f"{len(both)} groups on both sides of fold {valid_fold}, e.g. {sorted(both)[:3]}")
@@ -133,7 +133,7 @@ def class_gaps(df:pd.DataFrame) -> dict[int, list[str]]:
 
 # %% ../nbs/05_data.ipynb #35a76e3a
 def check_trainable(df:pd.DataFrame, valid_fold:int):
-    "Raise unless validating on `valid_fold` leaks no group and trains on every class it validates on."
+    "Raise if `valid_fold` leaks a group or validates on an untrained class."
     check_no_leak(df, valid_fold)
     missing = sorted(set(df.label[df.fold == valid_fold]) - set(df.label[df.fold != valid_fold]))
     if missing: raise ValueError(f"cannot validate on fold {valid_fold}: the training folds have no clips of {', '.join(missing)}")
@@ -146,7 +146,7 @@ SOURCE_FOLDS = ('kaggle_8guns', 'sesa', 'urbansound8k', 'dcase2016', 'esc50')  #
 def task_frame(task:str, root=None, n_folds:int=5,
                split:str='blocked', # 'blocked' or 'random' (gun, category); 'source' (detect: one fold per source)
                seed:int=0) -> pd.DataFrame:
-    "The clips of `task` as a table: path, label, group, fold and dataset (and `source` for detect)."
+    "The clips of `task`: path, label, group, fold and dataset."
     if task not in TASKS: raise ValueError(f"unknown task {task!r}: choose one of {', '.join(TASKS)}")
     if split not in ('blocked', 'random', 'source'): raise ValueError(f"split must be 'blocked', 'random' or 'source', not {split!r}")
     if split == 'source' and task != 'detect': raise ValueError(f"split='source' (leave one source out) is for detect, not {task!r}")
@@ -182,7 +182,7 @@ AMBIENT_ESC50 = ('rain', 'sea_waves', 'crackling_fire', 'crickets', 'chirping_bi
                  'pouring_water', 'insects', 'frog', 'engine', 'train', 'airplane', 'helicopter', 'footsteps')
 
 def background_clips(df:pd.DataFrame) -> list[Path]:
-    "The clips of a detection table that are backgrounds: SESA casual, ESC-50's ambient classes."
+    "A detection table's background clips."
     if 'source' not in df: return []
     keep = (df.dataset == 'sesa') & (df.source == 'casual') | (df.dataset == 'esc50') & df.source.isin(AMBIENT_ESC50)
     return [Path(p) for p in df.path[keep]]
@@ -196,7 +196,7 @@ def quick_subset(df:pd.DataFrame, per_class:int=40, seed:int=0) -> pd.DataFrame:
 
 # %% ../nbs/05_data.ipynb #cf02eb9d
 def task_table(task:str, root=None, split:str='blocked', seed:int=0, subset:dict=None, quick:bool=False) -> pd.DataFrame:
-    "The clips a run on `task` trains and validates on, narrowed by `subset` and `quick`."
+    "The clips a run on `task` uses, narrowed by `subset` and `quick`."
     df = task_frame(task, root, split=split, seed=seed)
     for column, value in (subset or {}).items(): df = df[df[column] == value].reset_index(drop=True)
     return quick_subset(df, seed=seed) if quick else df

@@ -26,18 +26,18 @@ def _broadcast(self:DistributedDL, t, rank):
 
 # %% ../nbs/07b_distributed.ipynb #3902b678
 def distributed() -> bool:
-    "Whether this process is one of several started by `accelerate launch` or `torchrun`."
+    "Whether this process is one of several launched together."
     return num_distrib() > 1
 
 # %% ../nbs/07b_distributed.ipynb #e325922c
 def process_group():
-    "accelerate's state for this process: it starts the process group (gloo on a CPU, NCCL on GPUs) once."
+    "accelerate's state for this process, started once."
     from accelerate import PartialState
     return PartialState(cpu=not torch.cuda.is_available())
 
 # %% ../nbs/07b_distributed.ipynb #1f2f3863
 def same_in_every_process(obj):
-    "`obj` as rank 0 has it, in every process of a distributed run (unchanged when alone)."
+    "`obj` as rank 0 has it, in every process."
     if not distributed(): return obj
     process_group()
     box = [obj]
@@ -47,14 +47,14 @@ def same_in_every_process(obj):
 # %% ../nbs/07b_distributed.ipynb #c28d916e
 @contextmanager
 def one_process():
-    "Within it, fastai sees one process: each keeps its own files and waits for no other."
+    "Within it, fastai sees one process."
     hidden = {k: os.environ.pop(k) for k in ('RANK', 'WORLD_SIZE') if k in os.environ}
     try: yield
     finally: os.environ.update(hidden)
 
 # %% ../nbs/07b_distributed.ipynb #e8ebe439
 def training_context(learn:Learner):
-    "fastai's `distrib_ctx` when launched as several processes (plain batch norms, CPU or GPU), else nothing."
+    "fastai's `distrib_ctx` when launched as several processes."
     if not distributed(): return nullcontext(learn)
     return learn.distrib_ctx(sync_bn=False, cpu=not torch.cuda.is_available())
 

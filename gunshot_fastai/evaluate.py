@@ -23,7 +23,7 @@ __all__ = ['MIN_SOURCE_CLIPS', 'validation_frame', 'model_predictions', 'store_t
 
 # %% ../nbs/20_evaluate.ipynb #4f94411b
 def validation_frame(model:ClipClassifier, root=None) -> pd.DataFrame:
-    "The clips of the fold `model` was validated on, rebuilt from its description."
+    "The clips `model` was validated on, from its description."
     meta = model.meta
     if meta.get('task') not in TASKS: raise ModelError(model.path, f"task {meta.get('task')!r} is not one of {', '.join(TASKS)}")
     fold_seed = meta.get('fold_seed', meta.get('seed', 0))  # (older models drew their folds with their training seed)
@@ -35,7 +35,7 @@ def validation_frame(model:ClipClassifier, root=None) -> pd.DataFrame:
 
 # %% ../nbs/20_evaluate.ipynb #08da1a31
 def model_predictions(model:ClipClassifier, df:pd.DataFrame, cache=None) -> tuple[pd.DataFrame, object]:
-    "`df`'s clips scored by `model` (a `prediction_table`) and its interpretation where it has one."
+    "`df`'s clips scored by `model`, and its interpretation."
     cache = cache or feature_cache()
     df = with_features(df, model.spec, cache, progress=False)
     probs, decisions, interp = model.validation_scores(df, cache)
@@ -46,7 +46,7 @@ def model_predictions(model:ClipClassifier, df:pd.DataFrame, cache=None) -> tupl
 
 # %% ../nbs/20_evaluate.ipynb #07e92060
 def store_threshold(model_path, threshold:dict, target:str='gunshot') -> ClipClassifier:
-    "Store `threshold` for class `target` in the exported model at `model_path`; the model reloaded."
+    "Store `threshold` for `target` in the model at `model_path`."
     model = load_model(model_path)
     if target not in model.classes: raise ModelError(model_path, f"has no class {target!r} to threshold")
     model.store_meta({**model.meta, 'threshold': {'class': target, **threshold}})
@@ -62,7 +62,7 @@ def evaluate_model(model_path, # an exported model
                    max_fnr:float=0.01, # the false-negative rate that threshold keeps
                    command:str=None # the command line, recorded in the report
                   ) -> dict:
-    "Score the model at `model_path` on its validation fold and write the report to `out`."
+    "Score a model on its validation fold; write the report to `out`."
     m = load_model(model_path)
     if save_threshold and 'gunshot' not in m.classes: raise ModelError(model_path, "has no 'gunshot' class: thresholds are for detectors")
     preds, interp = model_predictions(m, validation_frame(m, root))
@@ -98,7 +98,7 @@ def evaluate_scan(model, # a detector or the path of one
                   folder=None, # where to write the mixtures (default: a temporary folder)
                   **scan_kw # passed to `scan_file`, e.g. threshold, hop
                  ) -> pd.DataFrame:
-    "Event precision, recall, F1, onset error and real-time factor of scanning mixtures at each SNR."
+    "Event metrics and speed of scanning mixtures at each SNR."
     model = load_model(model) if isinstance(model, (str, Path)) else model
     background, shots = mixture_sources(root, fold=model.meta.get('valid_fold', 1))
     rows = []

@@ -18,7 +18,7 @@ __all__ = ['GUARDED', 'CODEC_LIMITS', 'main_figures', 'resolution', 'make_refere
 GUARDED = {'accuracy': 'higher', 'roc_auc': 'higher', 'fpr_at_stored_threshold': 'lower', 'worst_source_fpr': 'lower'}
 
 def main_figures(metrics:dict) -> dict:
-    "The guarded figures (and the worst source's name) of an evaluation report's metrics."
+    "The guarded figures of an evaluation report."
     d = metrics['detection']
     stored = metrics.get('stored_threshold') or d['threshold_for_fnr']
     worst = d['worst_false_alarm_source']
@@ -28,7 +28,7 @@ def main_figures(metrics:dict) -> dict:
 
 # %% ../nbs/20b_guard.ipynb #f67917ba
 def resolution(report:dict) -> dict:
-    "How far each guarded figure moves with one clip: the smallest change the guard can see."
+    "How far each guarded figure moves with one clip."
     d = report['detection']
     others = (report.get('stored_threshold') or d['threshold_for_fnr'])['others']
     return {'accuracy': 1/report['clips'], 'roc_auc': 1/others, 'fpr_at_stored_threshold': 1/others,
@@ -39,7 +39,7 @@ def make_reference(reports:list[dict], # evaluation metrics of the same command,
                    command:str, # the command the runs came from
                    seeds:list=None # their seeds, recorded beside each run's figures
                   ) -> dict:
-    "A reference for `compare`: each guarded figure's mean over `reports`, and the spread allowed around it."
+    "A reference: each figure's mean over `reports` and its allowed spread."
     runs, step = [main_figures(r) for r in reports], resolution(reports[0])
     return {'figures': {k: float(np.mean([r[k] for r in runs])) for k in GUARDED},
             'tolerance': {k: float(max(np.ptp([r[k] for r in runs]), step[k])) for k in GUARDED},
@@ -49,14 +49,14 @@ def make_reference(reports:list[dict], # evaluation metrics of the same command,
 CODEC_LIMITS = {'codec_decisions_flipped': 4, 'codec_max_change': 0.8}  # the most each may be, from the default recipe's seeds (below)
 
 def codec_figures(conditions:dict) -> dict:
-    "The figures `CODEC_LIMITS` bound, from a conditions report (`conditions.json`) with an `other_codec` row."
+    "The figures `CODEC_LIMITS` bound, from a conditions report."
     row = next((r for r in conditions.get('conditions', []) if r.get('condition') == 'other_codec'), None)
     if row is None: raise ValueError("no 'other_codec' row (gunshot-evaluate --model M --out DIR --conditions other_codec writes one)")
     return {'codec_decisions_flipped': row['decisions_flipped'], 'codec_max_change': row['max_change']}
 
 # %% ../nbs/20b_guard.ipynb #5b02b02f
 def compare(figures:dict, reference:dict) -> pd.DataFrame:
-    "One row per guarded figure: measured, reference, allowed spread, and whether it is worse beyond it."
+    "Each guarded figure: measured, reference, spread, and whether worse."
     rows = []
     for name, better in GUARDED.items():
         got, ref, tol = figures[name], reference['figures'][name], reference['tolerance'][name]
@@ -70,7 +70,7 @@ def compare(figures:dict, reference:dict) -> pd.DataFrame:
 
 # %% ../nbs/20b_guard.ipynb #1a281801
 def comparison_line(table:pd.DataFrame) -> str:
-    "One line a log or closing note can quote: each figure against its reference, and the verdict."
+    "One quotable line: each figure against its reference, and the verdict."
     parts = [f"{r.figure} {r.measured:.4f} ({f'limit {r.reference:.4f}' if r.figure in CODEC_LIMITS else f'ref {r.reference:.4f} ± {r.spread:.4f}'}"
              f"{', WORSE' if r.worse else ''})" for r in table.itertuples()]
     verdict = 'worse than the reference' if table.worse.any() else 'within the reference'
@@ -78,7 +78,7 @@ def comparison_line(table:pd.DataFrame) -> str:
 
 # %% ../nbs/20b_guard.ipynb #922d2557
 def read_report(path) -> dict:
-    "An evaluation report (`metrics.json`), checked to be a detector's with a threshold."
+    "An evaluation report, checked to be a detector's with a threshold."
     try: m = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as e: raise ValueError(f"{path}: not a readable metrics.json ({e})") from None
     if 'detection' not in m or 'worst_false_alarm_source' not in m['detection']:

@@ -17,7 +17,7 @@ __all__ = ['HierarchicalModel']
 
 # %% ../nbs/11_hierarchy.ipynb #f57daf79
 class HierarchicalModel(ClipClassifier):
-    "Stage 1 picks the category; stage 2 (one model per category with several guns) picks the gun in it."
+    "Category first, then the gun within it."
     def __init__(self, category:AudioModel, guns:dict[str, AudioModel], single:dict[str, str], path=None):
         self.category, self.guns, self.single, self.path = category, guns, single, path
         where = path or '(hierarchy in memory)'
@@ -34,7 +34,7 @@ class HierarchicalModel(ClipClassifier):
 
     @classmethod
     def load(cls, folder) -> HierarchicalModel:
-        "Load a two-stage model from its folder (its models are pickles: trusted folders only)."
+        "Load a two-stage model (pickles: trusted folders only)."
         folder = Path(folder)
         try:
             manifest = json.loads((folder/MANIFEST).read_text())
@@ -81,20 +81,20 @@ class HierarchicalModel(ClipClassifier):
         return pd.DataFrame(rows)
 
     def routed(self, paths, cache=None, true_category=None) -> tuple[pd.DataFrame, np.ndarray]:
-        "Routed category and gun of each good audio file, and the joint probabilities."
+        "Routed category and gun of each file, and the joint probabilities."
         features = np.stack([self.features(p, cache) for p in paths])
         p_cat, p_within = self._stages(features)
         return self._routes(p_cat, p_within, true_category), self._combine(p_cat, p_within)
 
     def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, None]:
-        "Joint probabilities of `df`'s clips, and the routed gun, category and stage-2 gun given the true category."
+        "Joint probabilities of `df`'s clips and the routed answers."
         routes, joint = self.routed(df.path, cache, list(df.category) if 'category' in df else None)
         decisions = {'pred': routes.model.to_numpy(), 'pred_category': routes.category.to_numpy()}
         if 'model_given_true_category' in routes: decisions['pred_given_true_category'] = routes.model_given_true_category.to_numpy()
         return joint, decisions, None
 
     def decide(self, path, probs:np.ndarray) -> dict:
-        "Category and gun of one clip from its joint probabilities, with both stages' probabilities."
+        "Category and gun of one clip, with both stages' probabilities."
         joint = dict(zip(self.classes, probs.tolist()))
         p_cat = {c: sum(p for g, p in joint.items() if self.of_category[g] == c) for c in self.category.classes}
         c = max(p_cat, key=p_cat.get)

@@ -33,12 +33,12 @@ __all__ = ['task_metrics', 'scratch_folder', 'make_learner', 'linear_probe', 'la
 
 # %% ../nbs/07a_learner.ipynb #df6a3cd3
 def task_metrics(n_classes:int, valid_classes:int=None) -> list:
-    "Accuracy and balanced accuracy; ROC AUC as well for two classes, when the validation clips hold both."
+    "Accuracy, balanced accuracy, and ROC AUC for two classes."
     return [accuracy, BalancedAccuracy()] + ([RocAucBinary()] if n_classes == 2 and valid_classes != 1 else [])
 
 # %% ../nbs/07a_learner.ipynb #a7c3e101
 def scratch_folder(owner) -> Path:
-    "A new temporary folder, removed when `owner` is garbage-collected or the process ends."
+    "A temporary folder that goes when `owner` does."
     path = Path(tempfile.mkdtemp(prefix='gunshot-train-'))
     weakref.finalize(owner, shutil.rmtree, path, ignore_errors=True)
     return path
@@ -49,7 +49,7 @@ def make_learner(dls, arch:str='resnet18', weights:str='none', # 'none', 'imagen
                  probe:bool=True, # from learned weights: start the head as a linear probe (`probe_head`)
                  keep_bn:bool=True # from learned weights: batch norms keep their running statistics (`KeepBnStats`)
                 ) -> Learner:
-    "A fastai `Learner` for `dls` with class-weighted loss, frozen with a probe head from learned weights."
+    "A fastai `Learner` for `dls`: weighted loss, probe head from learned weights."
     model, splitter, used, pretrained = create_model(arch, len(dls.vocab), weights)
     loss = CrossEntropyLossFlat(weight=class_weights(dls.train_ds.items.label, dls.vocab))
     cbs = ([MixUp()] if mixup else []) + ([KeepBnStats()] if pretrained and keep_bn else [])
@@ -73,7 +73,7 @@ def last_linear(model:nn.Module) -> nn.Linear: return model.get_submodule(_last_
 
 # %% ../nbs/07a_learner.ipynb #cee7683a
 def head_features(learn:Learner, items:pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    "The inputs of the network's last linear layer for `items` (evaluation mode), and their classes."
+    "The inputs of the network's last linear layer for `items`, and their classes."
     dl, feats, ys, was_training = learn.dls.test_dl(items, with_labels=True), [], [], learn.model.training
     learn.model.eval()
     try:
@@ -96,7 +96,7 @@ def _with_bias(model:nn.Module) -> nn.Linear:
     return new
 
 def probe_head(learn:Learner) -> float:
-    "Fit `linear_probe` on the training clips' `head_features` into the last linear layer; its training accuracy."
+    "Fit a linear probe into the last linear layer; its training accuracy."
     x, y = head_features(learn, learn.dls.train_ds.items)
     missing = sorted(set(range(len(learn.dls.vocab))) - set(y))
     if missing: raise ValueError(f"no training clip of {[learn.dls.vocab[i] for i in missing]}: cannot fit a head for them")
@@ -113,7 +113,7 @@ def probe_head(learn:Learner) -> float:
 
 # %% ../nbs/07a_learner.ipynb #d15b0016
 class KeepBnStats(Callback):
-    "Keep every batch norm on its running statistics while training (its scale and offset still learn)."
+    "Batch norms keep their running statistics while training."
     run_after = TrainEvalCallback
     def before_train(self):
         for m in self.model.modules():
@@ -121,7 +121,7 @@ class KeepBnStats(Callback):
 
 # %% ../nbs/07a_learner.ipynb #a9416920
 def export_model(learn:Learner, out, meta:dict) -> Path:
-    "Export `learn` to `out` (.pkl) and `meta` beside it (.json), atomically."
+    "Export `learn` to `out` and `meta` beside it, atomically."
     out = Path(out)
     learn.gunshot_meta = meta
     with for_export(learn.dls), atomic_write(out) as f: learn.export(Path(f.name).resolve())  # export writes the temporary file by name
@@ -130,6 +130,6 @@ def export_model(learn:Learner, out, meta:dict) -> Path:
 
 # %% ../nbs/07a_learner.ipynb #9143ddaf
 def learner_predictions(learn, dl) -> tuple[np.ndarray, ClassificationInterpretation]:
-    "Class probabilities of `dl`'s items (in order) and fastai's interpretation of them, from one pass."
+    "Class probabilities of `dl`'s items and fastai's interpretation."
     with learn.no_bar(): probs, _, losses = learn.get_preds(dl=dl, with_loss=True)
     return probs.numpy(), ClassificationInterpretation(learn, dl, losses)

@@ -20,7 +20,7 @@ __all__ = ['RECENT_S', 'paced', 'stream_blocks', 'NoMicrophone', 'sound_devices'
 
 # %% ../nbs/16a_listen.ipynb #a16a0007
 def paced(blocks:Iterable[np.ndarray], sr:int) -> Iterator[np.ndarray]:
-    "Each block of a stream at `sr` Hz, released when its last sample would have been heard in real time."
+    "Each block of a stream, released at real-time pace."
     t0, heard = time.monotonic(), 0
     for block in blocks:
         heard += len(block)
@@ -52,7 +52,7 @@ def stream_blocks(fd:int=0, # an open file descriptor: a pipe, a socket or a fil
                   block_s:float=0.05, # seconds of audio per block read
                   name:str='stdin' # what error messages call the stream
                  ) -> Iterator[np.ndarray]:
-    "Mono float32 blocks at `sr` of an audio stream (WAV, Ogg, or raw PCM) read from `fd` as it arrives."
+    "Mono float32 blocks at `sr` of a stream read from `fd` as it arrives."
     if raw_rate is not None:
         if raw_rate <= 0 or channels <= 0: raise ValueError(f"raw PCM needs a positive rate and channel count, got {raw_rate} Hz, {channels}")
         rate, frames = raw_rate, _raw_frames(fd, channels, max(1, round(block_s*raw_rate)))
@@ -66,13 +66,13 @@ def stream_blocks(fd:int=0, # an open file descriptor: a pipe, a socket or a fil
 
 # %% ../nbs/16a_listen.ipynb #2ca4d498
 class NoMicrophone(Exception):
-    "No microphone can be used here; the message says why, and how to listen to a file or a stream instead."
+    "No usable microphone; the message says why and what to use instead."
 
 # %% ../nbs/16a_listen.ipynb #a16a0014
 _NO_MIC_HINT = "listen to a file with --input FILE --realtime, or to a stream on standard input with --input -"
 
 def sound_devices():
-    "The `sounddevice` module, or `NoMicrophone` saying why no microphone can be used here."
+    "The `sounddevice` module, or `NoMicrophone` saying why not."
     try: import sounddevice
     except ImportError: raise NoMicrophone(f"cannot listen to a microphone: sounddevice is not installed; {_NO_MIC_HINT}") from None
     except OSError as e:
@@ -82,7 +82,7 @@ def sound_devices():
 
 # %% ../nbs/16a_listen.ipynb #923e5b4a
 def input_device(sd, device=None) -> dict:
-    "The input device `device` (number, part of a name, or None: the default); `NoMicrophone` if none."
+    "The input device `device`, or `NoMicrophone`."
     devices = [dict(d, index=i) for i, d in enumerate(sd.query_devices())]
     inputs = [d for d in devices if d['max_input_channels'] > 0]
     listing = '; '.join(f"{d['index']}: {d['name']} ({d['max_input_channels']} in, {d['max_output_channels']} out)"
@@ -103,7 +103,7 @@ def device_blocks(device=None, # a device number or part of its name (default: t
                   block_s:float=0.05, # seconds of audio per block
                   sd=None # the sounddevice module (default: imported)
                  ) -> Iterator[np.ndarray]:
-    "Mono float32 blocks at `sr` from a microphone; a missing device fails here, not at the first block."
+    "Mono float32 blocks at `sr` from a microphone."
     sd = sd or sound_devices()
     return _capture(sd, input_device(sd, device), sr, block_s)
 
@@ -121,7 +121,7 @@ def _capture(sd, d:dict, sr:int, block_s:float) -> Iterator[np.ndarray]:
 RECENT_S = 0.75  # a continuous detector fires on a shot within this many seconds of the window's end
 
 def event_onset(y:np.ndarray, sr:int, recent:float=None) -> float:
-    "Onset (s) of the sound that made window `y` fire: its strongest, or an earlier one at least half as strong."
+    "Onset (s) of the sound that made window `y` fire."
     times, strength = onsets(y, sr)
     if len(times) == 0: return 0.
     if recent is None or not (times >= recent).any(): return float(times[np.argmax(strength)])
@@ -130,7 +130,7 @@ def event_onset(y:np.ndarray, sr:int, recent:float=None) -> float:
 
 # %% ../nbs/16a_listen.ipynb #3d464fce
 class Listener:
-    "Decide gunshot events in a stream pushed block by block, each as soon as a window clears the threshold."
+    "Gunshot events of a stream pushed block by block, as soon as decided."
     def __init__(self, model:ClipClassifier, # a detector (`load.load_model`)
                  threshold:float=None, # minimum probability of the target class (default: the model's)
                  window:float=None, # window length (s; default: the model's clip length)
@@ -155,7 +155,7 @@ class Listener:
         return self._decide(self.windows.push(block))
 
     def finish(self) -> list[dict]:
-        "The events in the windows still open when the stream ends (zero-padded)."
+        "The events in the windows still open at the end."
         return self._decide(self.windows.finish())
 
     def _decide(self, windows:list) -> list[dict]:
@@ -204,7 +204,7 @@ def open_input(sr:int, # the model's reading rate
 # %% ../nbs/16a_listen.ipynb #1ec47e83
 @contextmanager
 def sigterm_interrupts():
-    "Within the block, SIGTERM stops the main thread as Ctrl-C does (a `KeyboardInterrupt`)."
+    "Within the block, SIGTERM stops the main thread as Ctrl-C does."
     if threading.current_thread() is not threading.main_thread(): yield; return  # only the main thread may set handlers
     def stop(signum, frame): raise KeyboardInterrupt
     previous = signal.signal(signal.SIGTERM, stop)
@@ -213,7 +213,7 @@ def sigterm_interrupts():
 
 # %% ../nbs/16a_listen.ipynb #c0c25985
 def run_listener(listener:Listener, blocks:Iterable[np.ndarray], on_event:Callable[[dict], None]) -> dict:
-    "Push `blocks` through `listener` until the input ends or a signal stops it; how it ended, and its cost."
+    "Push `blocks` through `listener` until the end or a signal; how it ended."
     events, status, how = 0, 0, 'the input ended'
     wall, cpu = time.perf_counter(), time.process_time()
     try:

@@ -37,7 +37,7 @@ def _live_listen(model_path, path, truth, collar:float=0.5) -> dict:
 def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., shots:int=45, snrs=(0, 10, 20),
                      live_snr:float=20, live=None, # the models of `model_paths` to measure live (default: all)
                      folder=None) -> dict:
-    "Each model's event metrics at each SNR in `snrs`, and its alert latency and CPU when live."
+    "Each model's event metrics per SNR, and its latency and CPU live."
     background, clips = mixture_sources(root, fold)
     rows, timed = [], []
     with tempfile.TemporaryDirectory(dir=folder) as d:
@@ -56,13 +56,13 @@ def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., sh
 
 # %% ../nbs/22a_listen_bench.ipynb #b0e213b5
 def alert_sources(times, where:pd.DataFrame, kind:dict) -> pd.Series:
-    "How many of the alerts at `times` (s) fell in each kind of clip of a `background_bed`."
+    "How many alerts fell in each kind of clip of a bed."
     i = np.searchsorted(where.start.to_numpy(), np.asarray(times, dtype=float), side='right') - 1
     return pd.Series([kind[where.path.iloc[k]] for k in i], dtype=object).value_counts()
 
 # %% ../nbs/22a_listen_bench.ipynb #2ab21811
 def false_alerts_benchmark(model_paths, root=None, fold:int=1, minutes:float=60., folder=None) -> list[dict]:
-    "False alerts per hour of each model listening to the other sounds of `fold`, and what set them off."
+    "False alerts per hour of each model over the other sounds of `fold`."
     df = task_frame('detect', root)
     others = df[(df.fold == fold) & (df.label != 'gunshot')]
     kind = dict(zip(others.path.astype(str), others.dataset + '/' + others.source))

@@ -15,7 +15,7 @@ __all__ = ['load_model']
 
 # %% ../nbs/14_load.ipynb #10ad0006
 def load_model(path, threads:int=None) -> ClipClassifier:
-    "Load an ONNX export, a two-stage model folder or an exported learner; `ModelError` if it is none."
+    "Load an ONNX export, a two-stage folder or an exported learner."
     path = Path(path)
     if threads is not None: threadpool_limits(threads)  # BLAS and OpenMP pools, for the whole process
     if path.suffix.lower() == '.onnx':

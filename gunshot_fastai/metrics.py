@@ -21,7 +21,7 @@ __all__ = ['prediction_table', 'classification_metrics', 'fnr_threshold', 'detec
 
 # %% ../nbs/18_metrics.ipynb #1a2eddc3
 def prediction_table(df:pd.DataFrame, probs:np.ndarray, classes:list) -> pd.DataFrame:
-    "`df` with a probability column per class (`p_<class>`), the most probable class (`pred`) and the loss."
+    "`df` with class probabilities, prediction and loss."
     out = df.copy()
     for i, c in enumerate(classes): out[f'p_{c}'] = probs[:, i]
     out['pred'] = np.array(classes)[probs.argmax(axis=1)]
@@ -31,7 +31,7 @@ def prediction_table(df:pd.DataFrame, probs:np.ndarray, classes:list) -> pd.Data
 
 # %% ../nbs/18_metrics.ipynb #f23da123
 def classification_metrics(labels, predicted, classes:list) -> dict:
-    "Accuracy, macro and per-class precision/recall/F1, balanced accuracy and the confusion matrix."
+    "Accuracy, macro and per-class P/R/F1, balanced accuracy, confusion."
     y = np.array([classes.index(l) for l in labels])
     pred = np.array([classes.index(l) for l in predicted])
     p, r, f, _ = precision_recall_fscore_support(y, pred, labels=range(len(classes)), average='macro', zero_division=0)
@@ -45,7 +45,7 @@ def classification_metrics(labels, predicted, classes:list) -> dict:
 def _rate(hits) -> float|None: return float(np.mean(hits)) if len(hits) else None  # None: no clips to count among
 
 def fnr_threshold(is_gunshot, p, max_fnr:float=0.01) -> dict:
-    "The highest threshold on `p` missing at most `max_fnr` of the gunshots, with the rates it gives."
+    "The highest threshold missing at most `max_fnr` of the gunshots."
     is_gunshot, p = np.asarray(is_gunshot, bool), np.asarray(p, float)
     pos = np.sort(p[is_gunshot])
     t = float(pos[int(np.floor(max_fnr*len(pos)))])  # at most that many gunshots score below it
@@ -54,7 +54,7 @@ def fnr_threshold(is_gunshot, p, max_fnr:float=0.01) -> dict:
 
 # %% ../nbs/18_metrics.ipynb #a177c8de
 def detection_metrics(is_gunshot, p, threshold:float=0.5, max_fnr:float=0.01) -> dict:
-    "Rates at `threshold`, ROC and PR AUC, and the threshold keeping the FNR at or below `max_fnr`."
+    "Rates at `threshold`, ROC and PR AUC, and the FNR ≤ `max_fnr` threshold."
     y, p = np.asarray(is_gunshot, bool), np.asarray(p, float)
     hit, both = p >= threshold, 0 < y.sum() < len(y)  # a held-out source may have one class only: no AUC then
     tpr = _rate(hit[y])
@@ -65,7 +65,7 @@ def detection_metrics(is_gunshot, p, threshold:float=0.5, max_fnr:float=0.01) ->
 
 # %% ../nbs/18_metrics.ipynb #0c493890
 def event_metrics(events:list[dict], truth:pd.DataFrame, collar:float=0.5) -> dict:
-    "Event precision, recall, F1 and median onset error (s) of `events` against the inserted shots in `truth`."
+    "Event precision, recall, F1 and onset error against `truth`."
     peaks = np.array([e['peak'] for e in events], dtype=float)
     on = (peaks[:, None] >= truth.onset.to_numpy() - collar) & (peaks[:, None] <= truth.end.to_numpy() + collar)
     found = on.any(axis=0)
@@ -82,18 +82,18 @@ def _save_fig(fig, path:Path):
     plt.close(fig)
 
 def save_csv(df:pd.DataFrame, path:Path, **kw):
-    "Write `df` as CSV to `path`, atomically (`kw` go to `DataFrame.to_csv`)."
+    "Write `df` as CSV to `path`, atomically."
     with atomic_write(path) as f: f.write(df.to_csv(**kw).encode())
 
 # %% ../nbs/18_metrics.ipynb #f645f349
 def report_path(path, root=None) -> str:
-    "`path` relative to the data root (`root`) when it lies there, else as given: how a report names a clip."
+    "`path` relative to the data root, as a report names a clip."
     full, root = Path(path).absolute(), Path(root or data_root()).absolute()
     return full.relative_to(root).as_posix() if full.is_relative_to(root) else str(path)
 
 # %% ../nbs/18_metrics.ipynb #3d722a8c
 def per_source(preds:pd.DataFrame, threshold:float=0.5, target:str='gunshot') -> pd.DataFrame:
-    "Per source and true label: clips, how many were called gunshots at `threshold`, and the error rate."
+    "Per source and label: clips, called gunshots, error rate."
     called = preds[f'p_{target}'] >= threshold
     g = preds.assign(called=called).groupby([c for c in ('dataset', 'source', 'label') if c in preds])
     out = g.agg(clips=('called', 'size'), called_gunshot=('called', 'sum')).reset_index()
@@ -142,7 +142,7 @@ def evaluate_predictions(preds:pd.DataFrame, # a `prediction_table` (with `datas
                          title:str='', # a title for the plots
                          interp=None # a fastai `ClassificationInterpretation` of the same clips, to show the top losses
                         ) -> dict:
-    "Write metrics, tables and plots for a predictions table into `out`; returns the metrics."
+    "Write metrics, tables and plots of predictions to `out`; the metrics."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     metrics = classification_metrics(preds.label, preds.pred, classes)
     preds = preds.assign(path=preds.path.map(partial(report_path, root=data_root())))

@@ -17,7 +17,7 @@ __all__ = ['BED_RMS', 'mixture_sources', 'rms', 'event_cut', 'add_event', 'backg
 
 # %% ../nbs/15_mixtures.ipynb #51d3a7fd
 def mixture_sources(root=None, fold:int=1) -> tuple[list[Path], list[Path]]:
-    "Background clips (SESA casual, ESC-50 ambient classes) and gunshot clips of the detection task's `fold`."
+    "Background and gunshot clips of the detection fold `fold`."
     df = task_frame('detect', root)
     df = df[df.fold == fold]
     return background_clips(df), [Path(p) for p in df[df.label == 'gunshot'].path]
@@ -36,7 +36,7 @@ BED_RMS = 0.03  # every background clip is played at -30 dBFS RMS
 
 # %% ../nbs/15_mixtures.ipynb #c516ae90
 def event_cut(path, sr:int=DEFAULT_SR, length:float=3., fade:float=0.05) -> tuple[np.ndarray, int]:
-    "The sound of the file at `path` from just before its main onset, faded; and the onset's sample in it."
+    "The sound at `path` from just before its onset, faded."
     y = load_audio(path, sr)
     o = round(main_onset(y, sr)*sr)
     lead = min(o, round(0.02*sr))  # keep 20 ms before the onset, so the attack itself is not faded
@@ -44,7 +44,7 @@ def event_cut(path, sr:int=DEFAULT_SR, length:float=3., fade:float=0.05) -> tupl
 
 # %% ../nbs/15_mixtures.ipynb #c3d6b127
 def add_event(mix:np.ndarray, y:np.ndarray, lead:int, at:float, level:float, sr:int=DEFAULT_SR):
-    "Add `y` to `mix` in place with its onset at `at` s and its first half-second at RMS `level`."
+    "Add `y` to `mix` at `at` s, its onset at RMS `level`."
     i = round(at*sr) - lead
     lo, hi = max(i, 0), min(i + len(y), len(mix))
     if hi > lo: mix[lo:hi] += y[lo - i:hi - i]*(level/rms(y[lead:lead + sr//2]))
@@ -55,7 +55,7 @@ def background_bed(background:list, # background clips, played end to end in a r
                    sr:int=DEFAULT_SR, # sample rate (Hz)
                    seed:int|np.random.Generator=0 # random seed, or a generator to draw the order from
                   ) -> tuple[np.ndarray, pd.DataFrame]:
-    "Real background clips end to end at `BED_RMS`, crossfaded; the audio and where each clip plays."
+    "Real background clips end to end, crossfaded; audio and clip times."
     rng = np.random.default_rng(seed)
     bed, rows, total, fade = [], [], 0, round(0.05*sr)
     rise = np.sin(np.linspace(0, np.pi/2, fade, dtype=np.float32))  # equal-power crossfade: no dip, no click
@@ -83,7 +83,7 @@ def build_mixture(background:list, # background clips, played end to end (cycled
                   sr:int=DEFAULT_SR, # sample rate of the mixture (Hz)
                   seed:int=0 # random seed (order of backgrounds, choice and placement of shots)
                  ) -> tuple[np.ndarray, pd.DataFrame]:
-    "Real background clips end to end with `n_shots` real gunshots at known times; the audio and the shots."
+    "A background bed with `n_shots` real gunshots at known times."
     if n_shots*min_gap > duration - 2*min_gap:
         raise ValueError(f"{n_shots} shots {min_gap} s apart do not fit in {duration} s")
     rng = np.random.default_rng(seed)
@@ -101,7 +101,7 @@ def build_mixture(background:list, # background clips, played end to end (cycled
 # %% ../nbs/15_mixtures.ipynb #b52b0f7a
 @delegates(build_mixture)
 def write_mixture(path, background:list, shots:list, sr:int=DEFAULT_SR, **kw) -> pd.DataFrame:
-    "Write a `build_mixture` recording to `path` (16-bit FLAC); returns its table of inserted shots."
+    "Write a `build_mixture` recording as FLAC; its inserted shots."
     mix, truth = build_mixture(background, shots, sr=sr, **kw)
     sf.write(path, mix, sr, format='FLAC', subtype='PCM_16')
     return truth

@@ -33,7 +33,7 @@ def arch_spec(arch:str) -> SpecConfig:
 
 # %% ../nbs/07_models.ipynb #db6e6110
 def small_cnn(n_classes:int, n_in:int=3) -> nn.Sequential:
-    "Four conv–batch-norm–ReLU–pool blocks, global average pooling, a linear head."
+    "Four conv blocks, average pooling, a linear head."
     chans = (n_in, 16, 32, 64, 128)
     body = [nn.Sequential(ConvLayer(a, b, ks=3), nn.MaxPool2d(2)) for a, b in zip(chans, chans[1:])]
     return nn.Sequential(*body, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(chans[-1], n_classes))
@@ -44,7 +44,7 @@ def _small_cnn_split(m:nn.Module) -> list: return [params(m[:2]), params(m[2:4])
 AUDIOSET_CLASSES = 527
 
 def mn04(n_classes:int=AUDIOSET_CLASSES) -> nn.Module:
-    "EfficientAT's mn04 in torchvision's MobileNetV3 (width 0.4): one input channel, sigmoid squeeze-excitation."
+    "EfficientAT's mn04 as a torchvision MobileNetV3."
     m = torchvision.models.mobilenet_v3_large(width_mult=0.4, num_classes=AUDIOSET_CLASSES)
     stem = m.features[0][0]
     m.features[0][0] = nn.Conv2d(1, stem.out_channels, stem.kernel_size, stem.stride, stem.padding, bias=False)
@@ -55,7 +55,7 @@ def mn04(n_classes:int=AUDIOSET_CLASSES) -> nn.Module:
 
 # %% ../nbs/07_models.ipynb #972de52f
 def efficientat_state(state:dict) -> dict:
-    "An EfficientAT MobileNetV3 checkpoint with torchvision's names and shapes."
+    "An EfficientAT checkpoint with torchvision's names."
     out = {}
     for k, v in state.items():
         k = k.replace('conc_se_layers.0.', '').replace('classifier.2.', 'classifier.0.').replace('classifier.5.', 'classifier.3.')
@@ -66,7 +66,7 @@ def efficientat_state(state:dict) -> dict:
 def _mn04_split(m:nn.Module) -> list: return [params(m.features[:7]), params(m.features[7:]), params(m.classifier)]
 
 def mn04_embedding(m:nn.Module, x:torch.Tensor) -> torch.Tensor:
-    "The 512-d embedding of a batch: the pooled features through the head's hidden layer."
+    "The 512-d embedding of a batch."
     return m.classifier[:2](torch.flatten(m.avgpool(m.features(x)), 1))
 
 # %% ../nbs/07_models.ipynb #cfec4cab
@@ -74,13 +74,13 @@ AUDIOSET_URL = 'https://github.com/fschmid56/EfficientAT/releases/download/v0.0.
 AUDIOSET_FILES = ('efficientat_mn04_as.pt', 'mn04_as_mAP_432.pt')  # our copy's name, the release's name
 
 class WeightsMissing(FileNotFoundError):
-    "Pretrained weights that are neither cached nor downloadable; the message says which file to put where."
+    "Weights neither cached nor downloadable; the message says where to put them."
 
 # %% ../nbs/07_models.ipynb #28bba5a0
 def _hub_checkpoints() -> Path: return Path(torch.hub.get_dir())/'checkpoints'
 
 def audioset_weights() -> Path:
-    "The path of EfficientAT's AudioSet mn04 checkpoint: found locally, or downloaded into torch's hub cache."
+    "The AudioSet mn04 checkpoint's path: local, or downloaded."
     places = [Path(os.environ['GUNSHOT_WEIGHTS'])] if os.environ.get('GUNSHOT_WEIGHTS') else []
     places += [_hub_checkpoints(), project_root().parent/'shared'/'weights']
     found = next((d/f for d in places for f in AUDIOSET_FILES if (d/f).is_file()), None)
@@ -94,7 +94,7 @@ def audioset_weights() -> Path:
 
 # %% ../nbs/07_models.ipynb #242af9fe
 def imagenet_weights(arch:str):
-    "torchvision's ImageNet weights for `arch`, cached or downloaded; `WeightsMissing` if neither works."
+    "torchvision's ImageNet weights for `arch`, cached or downloaded."
     weights = torchvision.models.get_model_weights(RESNETS[arch]).DEFAULT
     cached = _hub_checkpoints()/Path(weights.url).name
     if not cached.is_file():
@@ -107,7 +107,7 @@ def imagenet_weights(arch:str):
 
 # %% ../nbs/07_models.ipynb #c1080bd3
 def sha256(path) -> str:
-    "SHA-256 of a file, to record exactly which weights a model started from."
+    "SHA-256 of a file."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
@@ -115,7 +115,7 @@ def sha256(path) -> str:
 
 # %% ../nbs/07_models.ipynb #35ff5f00
 def audioset_model(path=None) -> nn.Module:
-    "The AudioSet-pretrained mn04 with its 527-class head, loaded strictly, in evaluation mode."
+    "The AudioSet mn04 with its 527-class head, in evaluation mode."
     m = mn04()
     m.load_state_dict(efficientat_state(torch.load(path or audioset_weights(), map_location='cpu', weights_only=True)), strict=True)
     return m.eval()
@@ -131,7 +131,7 @@ def _checkpoint_state(path:Path) -> dict:
     return state.get('model', state)
 
 def checkpoint_meta(path) -> dict:
-    "The description saved in a project weights file (.pth) beside its tensors ({} when there is none)."
+    "The description saved in a project weights file."
     path = Path(path)
     if path.suffix == '.pkl' or not path.is_file(): return {}
     state = torch.load(path, map_location='cpu', weights_only=True)
@@ -139,7 +139,7 @@ def checkpoint_meta(path) -> dict:
 
 # %% ../nbs/07_models.ipynb #2d10f026
 def load_matching(model:nn.Module, state:dict) -> int:
-    "Copy every tensor of `state` whose name and shape match `model`'s; how many."
+    "Copy the tensors of `state` that match `model`'s; how many."
     own = model.state_dict()
     matching = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     model.load_state_dict(matching, strict=False)
@@ -148,7 +148,7 @@ def load_matching(model:nn.Module, state:dict) -> int:
 # %% ../nbs/07_models.ipynb #5a46cfa4
 def create_model(arch:str, n_out:int, weights:str='none' # 'none', 'imagenet' (ResNets), 'audioset' (mn04), or a checkpoint path
                 ) -> tuple[nn.Module, callable, str, bool]:
-    "The network for `arch`, its splitter, a truthful description of its weights, and whether they were learned."
+    "The network for `arch`, its splitter, and what its weights are."
     arch_spec(arch)
     known = {'none', 'imagenet'} if arch in RESNETS else {'none', 'audioset'} if arch == 'mn04' else {'none'}
     if weights in ('imagenet', 'audioset') and weights not in known:

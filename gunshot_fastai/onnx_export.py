@@ -20,7 +20,7 @@ __all__ = ['Probabilities', 'export_onnx']
 
 # %% ../nbs/12_onnx_export.ipynb #0e1a0006
 class Probabilities(nn.Module):
-    "A learner's network as one module: its input from the representation (float32), class probabilities out."
+    "A learner's network as one module: input to class probabilities."
     def __init__(self, model:AudioModel):
         super().__init__()
         self.net, div, mean, std = model.learn.model.eval(), 1., None, None
@@ -34,7 +34,7 @@ class Probabilities(nn.Module):
 
 # %% ../nbs/12_onnx_export.ipynb #961b0b0d
 def export_onnx(model_path, out, opset:int=17) -> Path:
-    "Write the learner at `model_path` as ONNX to `out`, with its description, checked against the learner."
+    "Write the learner at `model_path` as ONNX, checked against it."
     model_path, out = Path(model_path), Path(out)
     if model_path.is_dir() and (model_path/MANIFEST).is_file():
         raise ModelError(model_path, "a two-stage model cannot be one ONNX network: export its stage models (category.pkl, gun_*.pkl) one by one")

@@ -20,12 +20,12 @@ class ModelError(FileProblem):
 
 # %% ../nbs/09_predictor.ipynb #02f8fb11
 def onnx_description(path) -> Path:
-    "The description of the ONNX export `path`: `M.onnx.json`, never the learner's `M.json`."
+    "The description of the ONNX export `path`."
     return Path(f"{path}.json")
 
 # %% ../nbs/09_predictor.ipynb #281b072a
 def check_description(meta, classes:list, path=None) -> dict:
-    "`meta` if it describes a network predicting `classes`, else `ModelError` naming `path` and the problem."
+    "`meta` if it describes a network for `classes`, else `ModelError`."
     if not isinstance(meta, dict): raise ModelError(path, "not a gunshot_fastai model (no description)")
     if list(meta.get('classes') or []) != list(classes):
         raise ModelError(path, f"mismatched model: its network predicts {list(classes)}, its description says {meta.get('classes')}")
@@ -38,7 +38,7 @@ def check_description(meta, classes:list, path=None) -> dict:
 
 # %% ../nbs/09_predictor.ipynb #8cdfe192
 class ClipClassifier:
-    "What every model of this library shares: a description, batched classification, bad files reported."
+    "What every model shares: a description, batched classification."
     meta:dict = {}
     path = None
 
@@ -50,16 +50,16 @@ class ClipClassifier:
 
     @property
     def target(self) -> str|None:
-        "The class a detector looks for: the stored threshold's class, else 'gunshot' if the model has one."
+        "The class a detector looks for."
         return (self.meta.get('threshold') or {}).get('class') or ('gunshot' if 'gunshot' in self.classes else None)
 
     @property
     def threshold(self) -> float:
-        "Decision threshold on the target class's probability: the one stored with the model, else 0.5."
+        "The threshold on the target's probability: stored, else 0.5."
         return float((self.meta.get('threshold') or {}).get('value', 0.5))
 
     def decide(self, path, probs:np.ndarray) -> dict:
-        "One clip's answer: path, label, its probability, every class's, and the threshold if stored."
+        "One clip's answer: label, probabilities, and the threshold if stored."
         probs = np.asarray(probs, dtype=float).tolist()
         best = int(np.argmax(probs))
         out = {'path': str(path), 'label': self.classes[best], 'probability': probs[best],
@@ -71,7 +71,7 @@ class ClipClassifier:
         return out
 
     def predict_files(self, paths, bs:int=32, max_duration:float=None) -> Iterator[dict]:
-        "Classify each file; a bad file yields `{'path', 'error'}` and the rest go on, in the order given."
+        "Classify each file; a bad file yields an error and the rest go on."
         for chunk in chunked(list(paths), bs):
             out, good = [None]*len(chunk), []
             for i, p in enumerate(chunk):
@@ -89,13 +89,13 @@ class ClipClassifier:
         return self.decide(path, self.probabilities(self.features(path)[None])[0])
 
     def scores(self, paths, bs:int=64) -> np.ndarray:
-        "Class probabilities (files × classes) of audio files known to be good (e.g. a task's cached clips)."
+        "Class probabilities of audio files known to be good."
         return np.concatenate([self.probabilities(np.stack([self.features(p) for p in chunk])) for chunk in chunked(list(paths), bs)])
 
     def validation_scores(self, df, cache=None) -> tuple[np.ndarray, dict, object]:
-        "Probabilities of `df`'s clips, the model's decisions, and an interpretation where it has one."
+        "Probabilities of `df`'s clips, decisions, and interpretation."
         return self.scores(df.path), {}, None
 
     def store_meta(self, meta:dict):
-        "Store `meta` as this model's description (e.g. with a threshold); a kind that cannot raises `ModelError`."
+        "Store `meta` as this model's description."
         raise ModelError(self.path, "this kind of model cannot store a description")

@@ -31,7 +31,7 @@ __all__ = ['pretrain_clips', 'audioset_outputs', 'pretrain_resnet']
 
 # %% ../nbs/08a_pretrain.ipynb #9e7a0007
 def pretrain_clips(root=None, exclude_fold:int=1) -> pd.DataFrame:
-    "Every clip of every task (path, dataset), minus any clip that some task validates on in `exclude_fold`."
+    "Every clip of every task, minus those validated on in `exclude_fold`."
     tables = [task_frame(t, root) for t in TASKS]
     held_out = set().union(*(set(map(str, d.path[d.fold == exclude_fold])) for d in tables))
     clips = pd.concat([d[['path', 'dataset']] for d in tables]).drop_duplicates('path')
@@ -39,7 +39,7 @@ def pretrain_clips(root=None, exclude_fold:int=1) -> pd.DataFrame:
 
 # %% ../nbs/08a_pretrain.ipynb #9e7a000a
 def audioset_outputs(paths, cache=None, bs:int=64, spec:SpecConfig=MN04_SPEC) -> tuple[np.ndarray, np.ndarray]:
-    "The AudioSet network's class probabilities and embeddings for audio files, computed once into the cache."
+    "The AudioSet network's outputs and embeddings for files, cached."
     cache = Path(cache or feature_cache())
     weights = audioset_weights()
     folder = cache/f'audioset-mn04-{sha256(weights)[:12]}-{spec.key}'
@@ -71,7 +71,7 @@ def pretrain_resnet(out, # the checkpoint to write (.pth; a .json description go
                     seed:int=0, # random seed
                     command:str=None # the command line, recorded in the description
                    ) -> tuple[Learner, dict]:
-    "Distil the AudioSet network into a ResNet-18 on the data root's clips; write it to `out`."
+    "Distil the AudioSet network into a ResNet-18 at `out`."
     set_seed(seed, reproducible=True)
     root = Path(root or data_root())
     df = pretrain_clips(root, exclude_fold)

@@ -16,7 +16,7 @@ __all__ = ['MOVED', 'METHOD_NAMES', 'current_command', 'results_table', 'per_sou
 MOVED = {'from gunshot_fastai.hierarchy import train_hierarchy': 'from gunshot_fastai.train import train_hierarchy'}  # old -> today
 
 def current_command(command:str) -> str:
-    "`command` as it runs with today's library: names that moved (`MOVED`) replaced."
+    "`command` with today's names for what moved."
     for old, new in MOVED.items(): command = command.replace(old, new)
     return command
 
@@ -59,7 +59,7 @@ def _row(task:str, method:str, r:dict) -> dict:
             'command': ' ; '.join(dict.fromkeys(f"`{current_command(c)}`" for c in r.get('commands', []) if c))}
 
 def results_table(folder='results') -> pd.DataFrame:
-    "Task × method scores from the metrics files under `folder`, with the commands that reproduce them."
+    "Task × method scores from the metrics under `folder`, with commands."
     return pd.DataFrame([_row(t, m, r) for (t, m), r in _reports(folder).items()])
 
 # %% ../nbs/21_results.ipynb #5c1d0a02
@@ -78,7 +78,7 @@ def per_source_table(folder='results', task:str='detect') -> pd.DataFrame:
 
 # %% ../nbs/21_results.ipynb #f941782d
 def source_table(folder='results', task:str='detect') -> pd.DataFrame:
-    "Each leave-one-source-out run: method × held-out source, its TPR and FPR, with the command."
+    "Leave-one-source-out runs: held-out source, TPR, FPR, command."
     rows = []
     for sub in sorted(p for p in (Path(folder)/task).iterdir() if (p/'cv.json').is_file()):
         cv = json.loads((sub/'cv.json').read_text())
@@ -97,7 +97,7 @@ def _source_name(fold_dir:Path) -> str:
 
 # %% ../nbs/21_results.ipynb #27a77473
 def conditions_table(folder='results', task:str='detect') -> pd.DataFrame:
-    "Each changed-conditions report: model × condition, TPR, FPR, ROC AUC and the command."
+    "Changed-conditions reports: model × condition, TPR, FPR, command."
     rows = []
     for f in sorted((Path(folder)/task).glob('*/conditions.json')):
         c = json.loads(f.read_text())

@@ -23,7 +23,7 @@ __all__ = ['ranked_events', 'event_audio', 'thumbnail', 'plot_review', 'write_ve
 def ranked_events(table, # a `DetectionTable`, or its folder
                   min_probability:float=0. # leave out events below this probability
                  ) -> pd.DataFrame:
-    "The table's events, likeliest first, numbered from 1 (`rank`), with each file's recording day."
+    "The table's events, likeliest first, with recording days."
     table = table if isinstance(table, DetectionTable) else DetectionTable(table)
     files = table.read('files')[['path', 'mtime_ns']].drop_duplicates('path', keep='last')
     ev = table.read('events').merge(files, on='path', how='left').query('probability >= @min_probability')
@@ -39,7 +39,7 @@ def event_audio(event, context:float=0.5, sr:int=TRAIN_SPEC.read_sr) -> np.ndarr
 
 # %% ../nbs/16d_review.ipynb #7b07694f
 def thumbnail(y:np.ndarray, cfg:SpecConfig=TRAIN_SPEC, size=(3., 1.2)) -> bytes:
-    "A PNG of the log-mel spectrogram of `y` (read at `cfg.read_sr`), `size` inches."
+    "A PNG of the log-mel spectrogram of `y`."
     fig, ax = plt.subplots(figsize=size, dpi=80)
     ax.imshow(log_mel(to_feature_rate(y, cfg), cfg), origin='lower', aspect='auto', cmap='magma')
     ax.set_axis_off(); fig.subplots_adjust(0, 0, 1, 1)
@@ -48,7 +48,7 @@ def thumbnail(y:np.ndarray, cfg:SpecConfig=TRAIN_SPEC, size=(3., 1.2)) -> bytes:
 
 # %% ../nbs/16d_review.ipynb #018de41f
 def plot_review(events:pd.DataFrame, bins:int=20):
-    "A histogram of the events' probabilities beside the number of events per recording day."
+    "The events' probabilities beside events per recording day."
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 2.8))
     a.hist(events.probability, bins=bins, range=(0, 1)); a.set(xlabel='probability', ylabel='events')
     per_day = events.groupby('day').size()
@@ -58,7 +58,7 @@ def plot_review(events:pd.DataFrame, bins:int=20):
 
 # %% ../nbs/16d_review.ipynb #0604a1a1
 def write_verdicts(events:pd.DataFrame, verdicts:dict, csv) -> pd.DataFrame:
-    "Write the events that have a verdict (True: a gunshot) to `csv`, atomically; the rows written."
+    "Write the events with a verdict to `csv`, atomically."
     unknown = set(verdicts) - set(events['rank'])
     if unknown: raise ValueError(f"no event ranked {sorted(unknown)[0]}")
     rows = events[events['rank'].isin(verdicts)].assign(gunshot=lambda d: d['rank'].map(verdicts).astype(bool))
@@ -68,7 +68,7 @@ def write_verdicts(events:pd.DataFrame, verdicts:dict, csv) -> pd.DataFrame:
 
 # %% ../nbs/16d_review.ipynb #fafca2c0
 def verdict_clips(csv, out, cfg:SpecConfig=TRAIN_SPEC) -> pd.DataFrame:
-    "Cut each event of a verdicts CSV into a clip under `out/gunshot` or `out/other`; the clips written."
+    "Cut each event with a verdict into a clip under `out`."
     rows = []
     for r in pd.read_csv(csv).itertuples():
         label = 'gunshot' if r.gunshot else 'other'
@@ -82,7 +82,7 @@ def verdict_clips(csv, out, cfg:SpecConfig=TRAIN_SPEC) -> pd.DataFrame:
 
 # %% ../nbs/16d_review.ipynb #ec3034eb
 def review_html(events:pd.DataFrame, out, top:int=100, title:str='gunshot_fastai: events to review') -> Path:
-    "Write the `top` events as one self-contained HTML page to `out`; its path."
+    "The `top` events as one self-contained HTML page."
     rows = []
     for _, e in events.head(top).iterrows():
         try: y = event_audio(e)

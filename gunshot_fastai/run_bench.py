@@ -32,7 +32,7 @@ def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan
                    requests:int=100, runtime_env=None,
                    listen_model=None # a second detector to listen with beside `model_path` (before/after in one run)
                   ) -> dict:
-    "Every benchmark on real clips from `root` (those of a model if `model_path` is given) and the install sizes."
+    "Every benchmark on real clips from `root`."
     root = Path(root or data_root())
     paths = random.Random(0).sample(sorted(p for p in root.rglob('*') if p.suffix.lower() in AUDIO_EXTS), clips)
     res = {'machine': machine(), 'date': time.strftime('%Y-%m-%d %H:%M %Z')}

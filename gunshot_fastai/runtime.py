@@ -16,7 +16,7 @@ __all__ = ['OnnxModel']
 
 # %% ../nbs/13_runtime.ipynb #2a7e0006
 class OnnxModel(ClipClassifier):
-    "An ONNX export of a gunshot_fastai learner, run with onnxruntime on numpy features."
+    "An ONNX export run with onnxruntime on numpy features."
     def __init__(self, session, meta:dict, path=None):
         self.session, self.path = session, path
         self.meta = check_description(meta, meta.get('classes') or [], path)
@@ -26,7 +26,7 @@ class OnnxModel(ClipClassifier):
 
     @classmethod
     def load(cls, path, threads:int=None) -> OnnxModel:
-        "Load `path` (.onnx) and its description beside it; `ModelError` if either is missing or unusable."
+        "Load `path` (.onnx) and its description."
         import onnxruntime as ort
         path = Path(path)
         if not path.is_file(): raise ModelError(path, "model file not found")
@@ -46,10 +46,10 @@ class OnnxModel(ClipClassifier):
     chunk = 8  # windows per network run: onnxruntime keeps its largest activations, so small runs keep a scan's memory down
 
     def probabilities(self, features:np.ndarray) -> np.ndarray:
-        "Class probabilities (batch × classes) of a batch of features, run `chunk` windows at a time."
+        "Class probabilities of a batch of features."
         x = spec_input(features, self.spec).astype(np.float32)
         with self._run: return np.concatenate([self.session.run(None, {'input': x[i:i + self.chunk]})[0] for i in range(0, len(x), self.chunk)])
 
     def store_meta(self, meta:dict):
-        "Write `meta` as the network's description (`onnx_description`), atomically."
+        "Write `meta` as the network's description, atomically."
         with atomic_write(onnx_description(self.path)) as f: f.write((json.dumps(meta, indent=1) + '\n').encode())

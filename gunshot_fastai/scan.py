@@ -21,7 +21,7 @@ __all__ = ['Windower', 'stream_windows', 'window_features', 'window_scores', 'po
 
 # %% ../nbs/16_scan.ipynb #55a75030
 class Windower:
-    "Cut a stream, pushed block by block, into `n`-sample windows every `h` samples."
+    "Cut a stream pushed block by block into windows."
     def __init__(self, n:int, h:int):
         if n <= 0 or h <= 0: raise ValueError(f"window and hop must be positive, got {n}, {h} samples")
         self.n, self.h = n, h
@@ -39,7 +39,7 @@ class Windower:
         return out
 
     def finish(self) -> list[tuple[int, np.ndarray]]:
-        "The windows still open at the end of the stream, zero-padded, until one has reached the end."
+        "The windows still open at the end of the stream."
         out, total = [], self.offset + len(self.buf)
         while self.start == 0 or self.start - self.h + self.n < total:
             w = np.zeros(self.n, np.float32)
@@ -51,14 +51,14 @@ class Windower:
 
 # %% ../nbs/16_scan.ipynb #cb4cda0f
 def stream_windows(blocks:Iterable[np.ndarray], n:int, h:int) -> Iterator[tuple[int, np.ndarray]]:
-    "(first sample, window) for `n`-sample windows every `h` samples over a stream of blocks."
+    "(first sample, window) over a stream of blocks."
     windows = Windower(n, h)
     for block in blocks: yield from windows.push(block)
     yield from windows.finish()
 
 # %% ../nbs/16_scan.ipynb #833051e2
 def window_features(windows:np.ndarray, h:int, cfg:SpecConfig) -> np.ndarray:
-    "Features (windows × mels × frames) of equally long windows `h` samples apart, each normalised alone."
+    "Features of equally long windows, each normalised alone."
     n, ratio = windows.shape[1], cfg.sr/cfg.read_sr
     step = h*ratio/cfg.hop_length
     if step != int(step) or h > n:
@@ -72,7 +72,7 @@ def window_features(windows:np.ndarray, h:int, cfg:SpecConfig) -> np.ndarray:
 # %% ../nbs/16_scan.ipynb #8adee698
 def window_scores(model:ClipClassifier, path, window:float=None, hop:float=None, bs:int=64, block_s:float=30.,
                   progress:Callable[[float], None]=None, max_duration:float=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    "Start times (s), class probabilities and peak levels of windows every `hop` s over the file at `path`."
+    "Start times, class probabilities and peaks of a file's windows."
     spec = model.spec
     window = window or spec.duration
     hop = hop or window/4
@@ -93,13 +93,13 @@ def window_scores(model:ClipClassifier, path, window:float=None, hop:float=None,
 
 # %% ../nbs/16_scan.ipynb #dc2e3769
 def positive_runs(starts:np.ndarray, p:np.ndarray, threshold:float, window:float) -> list[np.ndarray]:
-    "Indices of the windows at or above `threshold`, grouped where each starts within `window` of the last."
+    "Windows at or above `threshold`, grouped into runs."
     pos = np.flatnonzero(p >= threshold)
     return np.split(pos, np.flatnonzero(np.diff(starts[pos]) >= window) + 1) if len(pos) else []
 
 # %% ../nbs/16_scan.ipynb #969df6a8
 def detection_class(model:ClipClassifier, target:str=None) -> str:
-    "The class a scan looks for: `target`, or the model's detection class ('gunshot')."
+    "The class a scan looks for."
     target = target or model.target
     if target not in model.classes:
         raise ModelError(model.path, f"cannot scan for {target!r}: the model predicts {model.classes} "
@@ -117,7 +117,7 @@ def scan_file(model:ClipClassifier, # a detector (`load_model`)
               progress:Callable[[float], None]=None, # called with the seconds scanned so far, after each batch
               max_duration:float=None # refuse recordings longer than this (s)
              ) -> list[dict]:
-    "Gunshot events in the audio file at `path`: start, end, peak (s), max and mean probability, label."
+    "Gunshot events in the audio file at `path`."
     target = detection_class(model, target)
     threshold = model.threshold if threshold is None else threshold
     window = window or model.spec.duration
@@ -135,7 +135,7 @@ def scan_file(model:ClipClassifier, # a detector (`load_model`)
 
 # %% ../nbs/16_scan.ipynb #5ca70002
 def scan_one(model:ClipClassifier, path, max_duration:float=None, **kwargs) -> dict:
-    "One recording's answer in a batch: `{'path', 'events'}`, or `{'path', 'error'}` if it cannot be read."
+    "One recording's events, or its error."
     try:
         check_audio(path, max_duration=max_duration)  # refused before any decoding
         return {'path': str(path), 'events': scan_file(model, path, max_duration=max_duration, **kwargs)}
@@ -144,7 +144,7 @@ def scan_one(model:ClipClassifier, path, max_duration:float=None, **kwargs) -> d
 # %% ../nbs/16_scan.ipynb #e340683f
 @lru_cache(maxsize=2)
 def worker_model(model_path:str, threads:int=None) -> ClipClassifier:
-    "This process's copy of the model at `model_path`, loaded once (at most `threads` threads)."
+    "This process's copy of the model, loaded once."
     return load_model(model_path, threads=threads)
 
 def _scan_in_worker(model_path:str, threads:int, path, **kwargs) -> dict: return scan_one(worker_model(model_path, threads), path, **kwargs)
@@ -155,7 +155,7 @@ def scan_files(model, # a loaded detector, or the path of one (`load_model`)
                workers:int=1, # processes scanning at once (each loads the model from its file)
                **kwargs # `scan_file`'s options: threshold, window, hop, target, bs, max_duration
               ) -> Iterator[dict]:
-    "Scan each recording in `paths`; yield `scan_one`'s answers in the order of `paths`."
+    "`scan_one` of each of `paths`, in order."
     paths = list(paths)
     if isinstance(model, ClipClassifier): model_path = model.path
     else: model_path, model = model, load_model(model)
@@ -171,7 +171,7 @@ def scan_files(model, # a loaded detector, or the path of one (`load_model`)
 
 # %% ../nbs/16_scan.ipynb #731be35c
 def quarter_lines(path, length:float) -> Callable[[float], None]:
-    "Progress for a log: a line on stderr at each quarter of `length` s scanned."
+    "A progress line on stderr at each quarter."
     marks = [0.25, 0.5, 0.75, 1.]
     def report(done):
         while marks and done >= marks[0]*length:
@@ -181,7 +181,7 @@ def quarter_lines(path, length:float) -> Callable[[float], None]:
 # %% ../nbs/16_scan.ipynb #53a45f15
 @contextmanager
 def scan_progress(path, length:float):
-    "Progress on stderr for a scan of `length` s, if over a minute: a bar on a terminal, else `quarter_lines`."
+    "Progress on stderr for a scan over a minute long."
     if length < 60: yield None; return
     try:
         if not sys.stderr.isatty(): raise ImportError
@@ -203,7 +203,7 @@ def scan_progress(path, length:float):
 
 # %% ../nbs/16_scan.ipynb #d18269b6
 def scan_each(model:ClipClassifier, paths, max_duration:float=None, **kwargs) -> Iterator[dict]:
-    "`scan_one` of each of `paths` in turn, in this process, with `scan_progress` for long recordings."
+    "`scan_one` of each path in turn, in this process."
     for path in paths:
         try: length = check_audio(path, max_duration=max_duration).duration
         except AudioError: length = 0  # scan_one reports the problem

@@ -15,7 +15,7 @@ __all__ = ['real_mixtures', 'scan_benchmark', 'workers_benchmark']
 
 # %% ../nbs/22b_scan_bench.ipynb #dc9f2e83
 def real_mixtures(folder, minutes, root=None, fold:int=1, copies:int=1) -> list[tuple[Path, list]]:
-    "(path, inserted shot times) of `copies` real recordings of each length in `minutes`."
+    "(path, shot times) of real recordings of each length."
     background, shots = mixture_sources(root, fold)
     return [(f, write_mixture(f, background, shots, duration=60.*mins, n_shots=max(1, int(mins*4)), min_gap=6., seed=i))
             for mins in minutes for i in range(copies) for f in [Path(folder)/f'scan_{mins}min_{i}.flac']]
@@ -34,7 +34,7 @@ print(json.dumps({'seconds': secs, 'events': len(events), 'peak_rss_mb': peak, '
 """
 
 def scan_benchmark(model_paths, minutes=(10, 60), root=None, fold:int=1, folder=None) -> list[dict]:
-    "Real-time factor and peak memory of scanning recordings of each length with each model."
+    "Real-time factor and peak memory of scanning recordings."
     rows = []
     with tempfile.TemporaryDirectory(dir=folder) as d:
         for (f, truth), mins in zip(real_mixtures(d, minutes, root, fold), minutes):
@@ -49,7 +49,7 @@ def scan_benchmark(model_paths, minutes=(10, 60), root=None, fold:int=1, folder=
 
 # %% ../nbs/22b_scan_bench.ipynb #60e483f9
 def workers_benchmark(model_path, files:int=8, minutes:float=2, workers=(1, 2), root=None, fold:int=1, folder=None) -> list[dict]:
-    "Files/s of `scan_files` over real recordings with each number of worker processes."
+    "Files/s of `scan_files` with each number of workers."
     rows = []
     with tempfile.TemporaryDirectory(dir=folder) as d:
         paths = [f for f, _ in real_mixtures(d, [minutes], root, fold, copies=files)]

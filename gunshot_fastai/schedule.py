@@ -23,7 +23,7 @@ __all__ = ['cores_for_model', 'find_lr', 'Stage', 'default_schedule', 'parse_sch
 # %% ../nbs/07c_schedule.ipynb #c0e5a002
 @contextmanager
 def cores_for_model(dls):
-    "On a CPU, torch computes with the cores `dls`'s worker processes leave (at least one); as before afterwards."
+    "On a CPU, torch uses the cores the loader's workers leave."
     threads, workers = torch.get_num_threads(), dls.train.fake_l.num_workers
     if workers and torch.device(getattr(dls, 'device', None) or 'cpu').type == 'cpu': torch.set_num_threads(max(1, threads - workers))
     try: yield
@@ -31,7 +31,7 @@ def cores_for_model(dls):
 
 # %% ../nbs/07c_schedule.ipynb #23bf8f8d
 def find_lr(learn:Learner, plot_to=None, num_it:int=100) -> dict:
-    "Run `lr_find`; returns its valley and slide suggestions, saving the plot to `plot_to` if given."
+    "Run `lr_find`; its valley and slide suggestions."
     print(f"LR finder: {num_it} mini-batches at rising learning rates (the model is restored afterwards)", flush=True)
     with one_process(), cores_for_model(learn.dls):
         try: suggested = learn.lr_find(suggest_funcs=(valley, slide), num_it=num_it, show_plot=True)
@@ -46,7 +46,7 @@ def find_lr(learn:Learner, plot_to=None, num_it:int=100) -> dict:
 # %% ../nbs/07c_schedule.ipynb #b3048377
 @dataclass
 class Stage:
-    "One step of progressive unfreezing: train the last `groups` parameter groups for up to `epochs`."
+    "One step of progressive unfreezing."
     epochs:int
     groups:int|None = None
     lr:float|None = None  # None: the LR finder's valley, found just before this stage
@@ -55,7 +55,7 @@ class Stage:
 # %% ../nbs/07c_schedule.ipynb #081be168
 def default_schedule(pretrained:bool, epochs:int=30, lrs:tuple=None # each stage's rate (default: the LR finder's)
                     ) -> list[Stage]:
-    "From learned weights: head, late body, then everything; from scratch: one stage."
+    "From learned weights: head, late body, all; from scratch: one stage."
     if not pretrained: return [Stage(epochs)]
     h, b, a = lrs or (None,)*3
     return [Stage(max(1, epochs//10), groups=1, lr=h), Stage(max(1, epochs//5), groups=2, lr=b, lr_div=10),
@@ -63,7 +63,7 @@ def default_schedule(pretrained:bool, epochs:int=30, lrs:tuple=None # each stage
 
 # %% ../nbs/07c_schedule.ipynb #013580ac
 def parse_schedule(spec:str) -> list[Stage]:
-    "Stages from 'EPOCHS[:GROUPS[:LR[:LR_DIV]]],...', e.g. '2:1,3:2::10,8:all::100' (empty LR: the LR finder's)."
+    "Stages from 'EPOCHS[:GROUPS[:LR[:LR_DIV]]],...'."
     stages = []
     for part in spec.split(','):
         f = part.split(':') + ['']*3
@@ -76,7 +76,7 @@ def parse_schedule(spec:str) -> list[Stage]:
 # %% ../nbs/07c_schedule.ipynb #c2ad0e38
 def fit_stages(learn:Learner, stages:list[Stage], monitor:str='valid_loss', patience:int|None=None, keep:str='last',
                log='train_log.csv', plot_dir=None, lr_find_its:int=100) -> pd.DataFrame:
-    "Train `learn` through `stages`, keeping each stage's last or best epoch; one row of metrics per stage."
+    "Train `learn` through `stages`; a row of metrics per stage."
     if keep not in ('last', 'best'): raise ValueError(f"keep must be 'last' or 'best', not {keep!r}")
     if keep == 'best' and distributed(): raise ValueError("keep='best' needs one process: fastai saves checkpoints on rank 0 only")
     rows = []

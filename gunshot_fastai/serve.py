@@ -25,7 +25,7 @@ __all__ = ['MIN_HOP', 'BodyLimit', 'Cancelled', 'create_app']
 
 # %% ../nbs/17_serve.ipynb #cc7d0bee
 class BodyLimit:
-    "ASGI middleware: 413 for bodies over `max_bytes`, 408 for a body that stalls for `timeout` s."
+    "ASGI middleware: 413 for large bodies, 408 for stalled ones."
     def __init__(self, app, max_bytes:int, timeout:float=30.): self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
 
     async def __call__(self, scope, receive, send):
@@ -76,7 +76,7 @@ def create_app(model:ClipClassifier|str, # a loaded model or the path of an expo
                max_windows:int=20_000, # most windows one /scan may score
                body_timeout:float=30. # seconds a request body may stall before a 408
               ) -> FastAPI:
-    "A FastAPI app serving `model`, with a ceiling on what each request and all of them together may cost."
+    "A FastAPI app serving `model`, each request's cost bounded."
     model = model if isinstance(model, ClipClassifier) else load_model(model)
     app = FastAPI(title='gunshot_fastai', version=gunshot_fastai.__version__,
                   description=f"Gunshot audio model ({model.meta.get('task')}: {', '.join(model.classes)}).")
@@ -86,7 +86,7 @@ def create_app(model:ClipClassifier|str, # a loaded model or the path of an expo
               'max_windows': max_windows, 'min_hop_s': MIN_HOP, 'body_timeout_s': body_timeout, 'clip_seconds': CLIP_SECONDS}
 
     def run(upload:UploadFile, work) -> dict:
-        "Save `upload` and call `work(path)`, at most `max_busy` at a time; a bad file becomes a 422."
+        "Save `upload` and run `work(path)`, `max_busy` at a time."
         if not busy.acquire(blocking=False):
             raise HTTPException(429, f"the server is busy with {max_busy} requests; retry shortly", headers={'Retry-After': '1'})
         counts['busy'] += 1
@@ -99,12 +99,12 @@ def create_app(model:ClipClassifier|str, # a loaded model or the path of an expo
 
     @app.get('/health')
     def health() -> dict:
-        "The server is up and has a model; how many heavy requests are running; how many scans were cancelled."
+        "Up with a model; heavy requests running; scans cancelled."
         return {'status': 'ok', 'task': model.meta.get('task'), **counts}
 
     @app.get('/model')
     def describe() -> dict:
-        "What the loaded model predicts, how it makes its input, and this server's limits."
+        "What the model predicts, its input, and the server's limits."
         return {'task': model.meta.get('task'), 'classes': model.classes, 'target': model.target,
                 'threshold': model.threshold, 'spec': model.spec.to_dict(), 'arch': model.meta.get('arch'),
                 'weights': model.meta.get('weights'), 'valid_metrics': model.meta.get('valid_metrics'),

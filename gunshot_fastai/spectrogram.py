@@ -25,7 +25,7 @@ _REPRESENTATION = ('image', 'level_min', 'level_max', 'cmap')  # fields that do 
 
 @dataclass(frozen=True)
 class SpecConfig:
-    "Everything that decides how a clip becomes the network's input; `key` names its feature cache."
+    "How a clip becomes the network's input; `key` names its cache."
     sr:int = DEFAULT_SR        # sample rate the features are computed at (Hz)
     band_hz:float = None       # remove content above this first (audio is read at 2×band_hz); None: read at `sr`
     duration:float = 2.0       # window length (s)
@@ -63,12 +63,12 @@ class SpecConfig:
 
     @property
     def read_sr(self) -> int:
-        "The rate audio is read at: 2×`band_hz` when a band limit is set, else `sr`."
+        "The rate audio is read at."
         return self.sr if self.band_hz is None else round(2*self.band_hz)
     @property
     def n_samples(self) -> int: return round(self.duration*self.sr)
     def n_frames(self, n:int) -> int:
-        "Feature frames of `n` samples at `sr` (pre-emphasis makes a Kaldi-style signal one sample shorter)."
+        "Feature frames of `n` samples at `sr`."
         return 1 + (n - (self.front == 'kaldi'))//self.hop_length
     @property
     def shape(self) -> tuple[int, int]:
@@ -79,7 +79,7 @@ class SpecConfig:
     def to_dict(self) -> dict: return asdict(self)
     @classmethod
     def from_dict(cls, d:dict):
-        "A config from `d`, refusing keys it does not know (a typo must not silently fall back to a default)."
+        "A config from `d`, refusing unknown keys."
         unknown = set(d) - {f.name for f in fields(cls)}
         if unknown: raise ValueError(f"SpecConfig: unknown keys {sorted(unknown)}")
         return cls(**d)
@@ -88,7 +88,7 @@ class SpecConfig:
     def from_json(cls, s:str): return cls.from_dict(json.loads(s))
     @property
     def key(self) -> str:
-        "A short hash of the front-end fields and `FEATURES_VERSION`: the feature cache folder's name."
+        "A hash of the front end: the feature cache folder's name."
         front = {k: v for k, v in self.to_dict().items() if k not in _REPRESENTATION and not (k == 'align' and v)}  # caches from before `align` keep their names
         return hashlib.sha1(f"{FEATURES_VERSION}:{json.dumps(front, sort_keys=True)}".encode()).hexdigest()[:12]
 
@@ -96,7 +96,7 @@ class SpecConfig:
 def _kaldi_mel(f): return 1127.0*np.log(1.0 + np.asarray(f, dtype=np.float64)/700.0)
 
 def kaldi_mel_filters(n_mels:int, n_fft:int, sr:int, fmin:float, fmax:float) -> np.ndarray:
-    "Kaldi's triangular mel filterbank (n_mels × n_fft/2+1), as torchaudio's `get_mel_banks` builds it."
+    "Kaldi's mel filterbank, as torchaudio builds it."
     lo, hi = _kaldi_mel(fmin), _kaldi_mel(fmax)
     delta = (hi - lo)/(n_mels + 1)
     left = lo + np.arange(n_mels)[:, None]*delta
@@ -113,7 +113,7 @@ def mel_filters(cfg:SpecConfig) -> np.ndarray:
 
 # %% ../nbs/03_spectrogram.ipynb #66eab194
 def mel_power(y:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
-    "Mel-band power (n_mels × frames) of `y` at `cfg.sr`, or of each row of a batch of equal-length signals."
+    "Mel-band power of `y`, or of each row of a batch."
     if cfg.front == 'kaldi':
         y = np.asarray(y, dtype=np.float32)
         y = y[..., 1:] - 0.97*y[..., :-1]  # pre-emphasis: a [-0.97, 1] convolution, one sample shorter
@@ -123,13 +123,13 @@ def mel_power(y:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
 
 # %% ../nbs/03_spectrogram.ipynb #02879ea9
 def to_log(power:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
-    "Levels of mel-band power: dB (librosa front end) or ln(x + 1e-5) (Kaldi front end)."
+    "Mel power in dB, or ln(x + 1e-5) for the Kaldi front end."
     if cfg.front == 'kaldi': return np.log(power + 1e-5)
     return librosa.power_to_db(power, ref=1.0, amin=1e-10, top_db=None)
 
 # %% ../nbs/03_spectrogram.ipynb #711aaf40
 def log_mel(y:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
-    "Log-mel features of `y` (n_mels × frames) at `cfg.sr`, or of each row of a batch of equal-length signals."
+    "Log-mel features of `y`, or of each row of a batch."
     return to_log(mel_power(y, cfg), cfg)
 
 # %% ../nbs/03_spectrogram.ipynb #5e7a0002
@@ -138,7 +138,7 @@ MN04_SPEC = SpecConfig(sr=32_000, band_hz=8000, front='kaldi', n_fft=1024, win_l
 
 # %% ../nbs/03_spectrogram.ipynb #7a95ccee
 def to_unit(levels:np.ndarray, cfg:SpecConfig=SpecConfig(), per_image:bool=False, clip:bool=True) -> np.ndarray:
-    "Levels scaled to [0, 1]: on the config's fixed range, or on this image's own min–max when `per_image`."
+    "Levels scaled to [0, 1]."
     lo, hi = (levels.min(), levels.max()) if per_image else (cfg.level_min, cfg.level_max)
     unit = (levels - lo)/max(hi - lo, 1e-6)
     return np.clip(unit, 0, 1) if clip else unit
@@ -153,31 +153,31 @@ def _colour_index(levels:np.ndarray, cfg:SpecConfig, per_image:bool=False) -> np
     return (to_unit(levels, cfg, per_image)[..., ::-1, :]*255).round().astype(np.uint8)
 
 def spec_image(levels:np.ndarray, cfg:SpecConfig=SpecConfig(), per_image:bool=False) -> Image.Image:
-    "A colour picture of log-mel features: time left to right, low frequencies at the bottom."
+    "A colour picture of log-mel features."
     return Image.fromarray(_colour_table(cfg.cmap)[_colour_index(levels, cfg, per_image)])
 
 # %% ../nbs/03_spectrogram.ipynb #356d37ae
 def spec_input(levels:np.ndarray, cfg:SpecConfig=SpecConfig()) -> np.ndarray:
-    "The network's input (… × channels × height × width) for features of one clip or a batch."
+    "The network's input for features of a clip or a batch."
     if cfg.image == 'mono': return to_unit(levels, cfg, clip=False).astype(np.float32)[..., None, :, :]
     return np.moveaxis(_colour_table(cfg.cmap)[_colour_index(levels, cfg)], -1, -3)
 
 # %% ../nbs/03_spectrogram.ipynb #eb9aaf39
 def input_image(levels:np.ndarray, cfg:SpecConfig=SpecConfig()) -> Image.Image:
-    "The network's input for one clip's features as a picture: colour, or its one channel in grey."
+    "One clip's input as a picture."
     if cfg.image != 'mono': return spec_image(levels, cfg)
     return Image.fromarray((to_unit(levels, cfg)[::-1]*255).round().astype(np.uint8), 'L')
 
 # %% ../nbs/03_spectrogram.ipynb #5bbca2e9
 def to_feature_rate(y:np.ndarray, cfg:SpecConfig) -> np.ndarray:
-    "Audio read at `cfg.read_sr`, resampled to `cfg.sr` (unchanged when they agree)."
+    "Audio at `cfg.read_sr` resampled to `cfg.sr`."
     return y if cfg.read_sr == cfg.sr else soxr.resample(y, cfg.read_sr, cfg.sr, quality='HQ')
 
 # %% ../nbs/03_spectrogram.ipynb #09a4318b
 CLIP_SECONDS = 30.  # a clip is classified from its first 30 s; longer recordings are for the scanner
 
 def read_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
-    "The normalised window of the audio file at `path` (onset-aligned if `cfg.align`), at `cfg.read_sr`."
+    "The normalised window of the file at `path`, at `cfg.read_sr`."
     y = normalise(load_audio(path, cfg.read_sr, reject_silent=True, max_duration=max_duration, first=CLIP_SECONDS), cfg.norm)
     return align_onset(y, cfg.read_sr, cfg.duration, cfg.pre_roll, onset=None if cfg.align else cfg.pre_roll)
 
@@ -188,5 +188,5 @@ def clip_window(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> n
 
 # %% ../nbs/03_spectrogram.ipynb #cf238fab
 def clip_features(path, cfg:SpecConfig=SpecConfig(), max_duration:float=None) -> np.ndarray:
-    "Log-mel features (n_mels × frames) of the onset-aligned, normalised window of the audio file at `path`."
+    "Log-mel features of the window of the audio file at `path`."
     return log_mel(clip_window(path, cfg, max_duration), cfg).astype(np.float32)

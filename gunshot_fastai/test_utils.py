@@ -26,7 +26,7 @@ def gunshot_like(sr:int=16_000, # sample rate (Hz)
                  decay:float=0.04, # time constant of the blast's decay (s)
                  floor:float=0.005, # amplitude of the background noise
                  seed:int=0):
-    "An impulsive, noisy, fast-decaying burst on a quiet noise floor: the shape of a gunshot (peak below 1)."
+    "A synthetic gunshot: an impulsive, fast-decaying noise burst."
     rng = np.random.default_rng(seed)
     t = np.arange(round(sr*duration))/sr
     env = np.where(t>=at, np.exp(-(t-at)/decay), 0.)
@@ -53,7 +53,7 @@ _WRITE_FORMATS = {'.wav': ('WAV', 'PCM_16'), '.flac': ('FLAC', 'PCM_16'),
                   '.ogg': ('OGG', 'VORBIS'), '.mp3': ('MP3', 'MPEG_LAYER_III')}
 
 def write_clip(path, y, sr:int=16_000, subtype:str=None) -> Path:
-    "Write `y` (samples, or samples × channels) to `path` in the format its extension names."
+    "Write `y` to `path` in the format its extension names."
     path = Path(path)
     fmt, default_subtype = _WRITE_FORMATS[path.suffix.lower()]
     sf.write(path, y, sr, format=fmt, subtype=subtype or default_subtype)
@@ -61,7 +61,7 @@ def write_clip(path, y, sr:int=16_000, subtype:str=None) -> Path:
 
 # %% ../nbs/97_test_utils.ipynb #5df387a4
 def bad_audio_files(folder) -> dict:
-    "Write one file for each way audio input goes wrong into `folder`; returns {problem: path}."
+    "One file per way audio input goes wrong: {problem: path}."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     good = write_clip(folder/'good.flac', gunshot_like())
     raw = good.read_bytes()
@@ -83,13 +83,13 @@ def bad_audio_files(folder) -> dict:
 
 # %% ../nbs/97_test_utils.ipynb #b505b4cf
 def run_cli(command:str, *args, env:dict=None, timeout:float=900) -> subprocess.CompletedProcess:
-    "Run this environment's console script `command` with `args`, capturing its text output."
+    "Run this environment's `command` with `args`."
     return subprocess.run([str(Path(sys.executable).parent/command), *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 # %% ../nbs/97_test_utils.ipynb #40511e02
 def hostile_files(folder) -> dict[str, tuple[Path, bool]]:
-    "Write a corpus of odd and malicious inputs into `folder`; returns {name: (path, usable)}."
+    "Odd and malicious inputs in `folder`: {name: (path, usable)}."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     bad = bad_audio_files(folder/'bad')
     out = {k: (v, False) for k, v in bad.items()}
@@ -115,7 +115,7 @@ def hostile_files(folder) -> dict[str, tuple[Path, bool]]:
 
 # %% ../nbs/97_test_utils.ipynb #e15c3e2c
 def bangs_and_hums(folder) -> pd.DataFrame:
-    "Write 12 synthetic bangs and 12 hums into `folder` (one subfolder per label); their table, in three folds."
+    "12 synthetic bangs and 12 hums in `folder`; their table."
     folder = Path(folder)
     for label in ('bang', 'hum'): (folder/label).mkdir(parents=True, exist_ok=True)
     for i in range(12):
@@ -125,7 +125,7 @@ def bangs_and_hums(folder) -> pd.DataFrame:
 
 # %% ../nbs/97_test_utils.ipynb #6717f9f5
 def toy_model(folder, classes:tuple=('gunshot', 'other'), epochs:int=20) -> Path:
-    "Train a small model on synthetic bangs against tones and noise, export it to `folder`; its path."
+    "A small model trained on synthetic clips, exported to `folder`."
     folder = Path(folder)
     clips = folder/'clips'
     bang, other = classes

@@ -30,7 +30,7 @@ __all__ = ['RECIPES', 'Recipe', 'task_recipe', 'train_task', 'check_pretraining'
 # %% ../nbs/08_train.ipynb #617b588d
 @dataclass(frozen=True)
 class Recipe:
-    "How a task trains from learned weights: stage rates, head start, batch norms, recording conditions."
+    "How a task trains from learned weights."
     lrs:tuple|None = None
     probe:bool = True
     keep_bn:bool = True
@@ -71,7 +71,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
                table:pd.DataFrame=None, # the clips to learn from (path, label, group, fold) instead of the task's
                command:str=None # the command line that asked for this, recorded in the description
               ) -> tuple[Learner, dict]:
-    "Train a model for `task` and export it to `out`; returns the learner and its description."
+    "Train a model for `task` and export it to `out`."
     set_seed(seed, reproducible=True)
     spec = spec or arch_spec(arch)
     df = task_table(task, root, split, fold_seed, subset, quick) if table is None else table
@@ -116,7 +116,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
 
 # %% ../nbs/08_train.ipynb #7a1e0003
 def check_pretraining(weights, valid:pd.DataFrame, root=None):
-    "Raise if `weights` is a pretraining checkpoint that saw any clip of `valid` (path column)."
+    "Raise if a pretraining checkpoint saw a clip of `valid`."
     seen = set(checkpoint_meta(weights).get('clips', [])) if weights not in ('none', 'imagenet', 'audioset') else set()
     root = Path(root or data_root())
     leaked = sorted(seen & {os.path.relpath(p, root) for p in valid.path})
@@ -127,7 +127,7 @@ def check_pretraining(weights, valid:pd.DataFrame, root=None):
 def train_hierarchy(out, # the folder to write the two-stage model to
                     root=None, epochs:int=60, bs:int=32, split:str='blocked', valid_fold:int=1, seed:int=0,
                     quick:bool=False, command:str=None, **kw) -> Path:
-    "Train stage 1 (category) and a gun model per category; export them as one two-stage model at `out`."
+    "Train and export a two-stage model at `out`."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     groups = category_guns(root)
     common = dict(root=root, epochs=epochs, bs=bs, split=split, valid_fold=valid_fold, seed=seed, quick=quick, **kw)

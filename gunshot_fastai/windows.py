@@ -32,7 +32,7 @@ def window_plan(df:pd.DataFrame, # the detection task's clips (`data.task_frame(
                 snr_range:tuple=SNR_RANGE, # the sound's level against the background (dB), drawn uniformly
                 latest:float=0.25, # the last onset time a window holds is `duration - latest` (s)
                 seed:int=0) -> pd.DataFrame:
-    "One row per training window: its clip (if any), label, fold, group, background, and where and how loud."
+    "One row per training window: clip, label, fold, placement."
     rng = np.random.default_rng(seed)
     shots, others = df[df.label == 'gunshot'], df[df.label != 'gunshot']
     placed = pd.concat([shots.loc[shots.index.repeat(per_shot)], others])
@@ -75,7 +75,7 @@ def _write_window(job, folder:Path, sr:int, duration:float):
 WINDOWS_VERSION = 1  # bump when the window recipe changes
 
 def windows_folder() -> Path:
-    "Where generated training windows live: `data/continuous/` in the checkout."
+    "Where generated training windows live."
     return project_root()/'data'/'continuous'
 
 # %% ../nbs/15a_windows.ipynb #813b5b4f
@@ -87,7 +87,7 @@ def continuous_windows(root=None, # data root
                        out=None, # the windows' root folder (default: `windows_folder()`)
                        n_workers:int=None # processes rendering windows (default: one per core)
                       ) -> pd.DataFrame:
-    "The continuous detector's training windows (path, label, group, fold, …), rendered once into `out`."
+    "The continuous detector's training windows, rendered once."
     spec = spec or arch_spec('mn04')
     df = task_frame('detect', root)
     if quick: df = quick_subset(df, seed=seed)
