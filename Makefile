@@ -28,7 +28,7 @@ VALID_GUNSHOT = $(BIN)/python -c "from gunshot_fastai.data import task_frame; d 
 	print(d[(d.fold == 1) & (d.label == 'gunshot')].path.iloc[0])" | tail -n 1
 main: $(STAMP)
 	@start=$$(date +%s); \
-	echo "== 1/4 train: mn04 from AudioSet, fine-tuned on detect (features, probe head, three stages at detection's fixed rates, clips under recording conditions, export)"; \
+	echo "== 1/4 train: mn04 from AudioSet, fine-tuned on detect (features, probe head, three stages at detection's fixed rates, clips under recording conditions, the network answering beside its probe, export)"; \
 	$(BIN)/gunshot-train --task detect --arch mn04 --weights audioset --epochs 6 --out models/detect.pkl || exit $$?; \
 	t1=$$(date +%s); echo "== 1/4 train: done in $$((t1 - start)) s"; \
 	echo "== 2/4 evaluate on fold 1, store the FNR <= 1 % threshold, score the fold re-encoded in the other codec -> models/detect-eval/"; \

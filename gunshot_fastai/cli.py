@@ -107,6 +107,7 @@ def gunshot_train(
     head:Annotated[str, "from learned weights, the new head starts as a linear probe or random (default: the task's recipe)", {'choices': ['probe', 'random']}]=None,
     bn_stats:Annotated[str, "from learned weights, batch norms keep their running statistics or use each batch's (default: the task's recipe)", {'choices': ['keep', 'batch']}]=None,
     conditions:Annotated[str, "train under other recording conditions: rooms, natural backgrounds, band limits, Opus (06a_augment; default: the task's recipe)", {'choices': ['on', 'off']}]=None,
+    beside_probe:Annotated[str, "from learned weights with a probe head, answer with the fine-tuned network beside that probe (learner.BesideProbe; default: the task's recipe)", {'choices': ['on', 'off']}]=None,
     seed:int=0, # random seed
     duration:float=None, # window length (s; default: the architecture's)
     pre_roll:float=None, # time kept before the onset (s; default: the architecture's)
@@ -124,7 +125,8 @@ def gunshot_train(
     common = dict(root=data, arch=arch, weights=weights, epochs=epochs, quick=quick, schedule=stages, spec=spec, valid_fold=fold,
                   bs=bs, workers=workers, mixup=mixup, seed=seed, patience=patience, keep=keep,
                   probe=None if head is None else head == 'probe', keep_bn=None if bn_stats is None else bn_stats == 'keep',
-                  conditions=None if conditions is None else conditions == 'on', command=_command_line('gunshot-train'))
+                  conditions=None if conditions is None else conditions == 'on',
+                  beside_probe=None if beside_probe is None else beside_probe == 'on', command=_command_line('gunshot-train'))
     try:
         if task == 'continuous':
             from gunshot_fastai.continuous import train_continuous

@@ -19,14 +19,14 @@ from .spectrogram import SpecConfig, MN04_SPEC
 from .train import train_task
 from .pretrain import pretrain_resnet
 from .load import load_model
-from .metrics import evaluate_predictions, save_csv
+from .metrics import evaluate_predictions, save_csv, prediction_table
 from .baselines import mfcc_table, logistic_predictions, small_cnn_predictions, audioset_table, zero_shot_predictions
 from .evaluate import model_predictions, validation_frame
 
 # %% auto #0
 __all__ = ['FROZEN', 'HARD_NEGATIVES', 'METHODS', 'CVRun', 'Method', 'mfcc_lr_scores', 'probe_scores', 'hard_negative_scores',
            'zero_shot_scores', 'small_cnn_scores', 'network_scores', 'audio_resnet_scores', 'fold_row',
-           'cross_validate', 'cv_summary', 'write_cv']
+           'cross_validate', 'cv_summary', 'write_cv', 'pair_predictions']
 
 # %% ../nbs/20d_crossval.ipynb #4e7fde24
 @dataclass
@@ -96,12 +96,14 @@ def small_cnn_scores(run:CVRun, fold:int, folder:Path, epochs:int=30) -> tuple:
 
 # %% ../nbs/20d_crossval.ipynb #d865a5de
 def network_scores(run:CVRun, fold:int, folder:Path, epochs:int=30, arch:str='resnet18', weights:str='none',
-                   conditions:bool|dict=None # train under other recording conditions: True, False, `recording_conditions` options (default: the task's recipe)
+                   conditions:bool|dict=None, # train under other recording conditions: True, False, `recording_conditions` options (default: the task's recipe)
+                   beside_probe:bool=None # answer beside the starting probe (`learner.BesideProbe`; default: the task's recipe)
                   ) -> tuple:
     "`train_task` on the other folds, scored on `fold`."
     spec = run.mn04_spec if arch == 'mn04' else None
     train_task(run.task, folder/'model.pkl', run.root, arch=arch, weights=str(weights), epochs=epochs, valid_fold=fold,
-               split=run.split, bs=run.bs, seed=run.seed, fold_seed=run.seed, spec=spec, conditions=conditions)
+               split=run.split, bs=run.bs, seed=run.seed, fold_seed=run.seed, spec=spec, conditions=conditions,
+               beside_probe=beside_probe)
     model = load_model(folder/'model.pkl')
     return (*model_predictions(model, validation_frame(model, run.root)), {'weights': model.meta['weights'], 'arch': model.meta['arch']})
 
@@ -123,15 +125,17 @@ METHODS = {
                                  partial(probe_scores, outputs=True)),
     'mn04_probe_hard_negatives': Method('mn04 AudioSet frozen embedding + logistic regression, jackhammers and drills weighted up',
                                         hard_negative_scores, tasks=('detect',)),
-    'mn04': Method('mn04 AudioSet, fine-tuned', partial(network_scores, arch='mn04', weights='audioset'), epochs=8),
+    'mn04': Method("mn04 AudioSet, fine-tuned (the task's recipe)", partial(network_scores, arch='mn04', weights='audioset'), epochs=8),
+    'mn04_alone': Method('mn04 AudioSet, fine-tuned, without the probe beside it',
+                         partial(network_scores, arch='mn04', weights='audioset', beside_probe=False), epochs=8, tasks=('detect',)),
     'mn04_as_recorded': Method('mn04 AudioSet, fine-tuned on clips as recorded (before 06a_augment)',
-                               partial(network_scores, arch='mn04', weights='audioset', conditions=False), epochs=8),
+                               partial(network_scores, arch='mn04', weights='audioset', conditions=False, beside_probe=False), epochs=8),
     'mn04_no_background': Method('mn04 AudioSet, fine-tuned under recording conditions without background mixing',
-                                 partial(network_scores, arch='mn04', weights='audioset', conditions={'p_background': 0.}), epochs=8),
+                                 partial(network_scores, arch='mn04', weights='audioset', conditions={'p_background': 0.}, beside_probe=False), epochs=8),
     'mn04_no_codec': Method('mn04 AudioSet, fine-tuned under recording conditions without the Opus round trip',
-                            partial(network_scores, arch='mn04', weights='audioset', conditions={'p_codec': 0.}), epochs=8),
+                            partial(network_scores, arch='mn04', weights='audioset', conditions={'p_codec': 0.}, beside_probe=False), epochs=8),
     'mn04_filled': Method("mn04 AudioSet, fine-tuned under recording conditions with short clips' padding filled by background",
-                          partial(network_scores, arch='mn04', weights='audioset', conditions={'p_fill': 1.}), epochs=8),
+                          partial(network_scores, arch='mn04', weights='audioset', conditions={'p_fill': 1.}, beside_probe=False), epochs=8),
     'mn04_zeroshot': Method('mn04 AudioSet, zero-shot (gun classes)', zero_shot_scores, tasks=('detect',)),
 }
 
@@ -197,3 +201,13 @@ def write_cv(cv:pd.DataFrame, out, task:str, command:str=None, split:str=None) -
         f.write(json.dumps({'task': task, 'command': command, 'split': split, 'folds': sorted(cv.fold.unique().tolist()),
                             'summary': summary.to_dict('index')}, indent=1).encode())
     return summary
+
+# %% ../nbs/20d_crossval.ipynb #a1b2c302
+def pair_predictions(tuned:pd.DataFrame, probe:pd.DataFrame) -> pd.DataFrame:
+    "`learner.BesideProbe`'s answers from its two networks' predictions of the same clips."
+    probe = probe.set_index('path').loc[tuned.path].reset_index()
+    if list(probe.label) != list(tuned.label): raise ValueError("the two prediction tables do not label their clips alike")
+    classes = [c[2:] for c in tuned.columns if c.startswith('p_')]
+    logp = sum(np.log(np.clip(t[[f'p_{c}' for c in classes]].to_numpy(float), 1e-7, 1)) for t in (tuned, probe))/2
+    probs = np.exp(logp - logp.max(axis=1, keepdims=True))
+    return prediction_table(tuned.drop(columns=[f'p_{c}' for c in classes] + ['pred', 'loss']), probs/probs.sum(axis=1, keepdims=True), classes)

@@ -5,12 +5,13 @@
 # %% ../nbs/08_train.ipynb #467d453d
 from __future__ import annotations
 import json, os, sys, time
+from copy import deepcopy
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 import pandas as pd
 from fastai.learner import Learner
-from fastai.torch_core import set_seed, num_distrib, rank_distrib
+from fastai.torch_core import set_seed, num_distrib, rank_distrib, trainable_params
 from fastcore.basics import defaults
 import gunshot_fastai
 from .core import MANIFEST, atomic_write, phase, data_root
@@ -20,7 +21,7 @@ from .data import task_table, category_guns, background_clips, manifest_hash
 from .block import task_dataloaders
 from .augment import AugmentWaveform, recording_conditions
 from .models import arch_spec, checkpoint_meta
-from .learner import make_learner, export_model
+from .learner import make_learner, export_model, BesideProbe
 from .distributed import distributed, process_group, parameter_digest
 from .schedule import Stage, default_schedule, find_lr, fit_stages
 
@@ -35,11 +36,12 @@ class Recipe:
     probe:bool = True
     keep_bn:bool = True
     conditions:dict|None = None # train under `augment.recording_conditions` with these options ({}: its defaults)
+    beside_probe:bool = False # answer with the fine-tuned network and its starting probe (`learner.BesideProbe`)
     def describe(self, task:str) -> dict:
         return {'task': task, 'lrs': list(self.lrs) if self.lrs else 'the LR finder\'s valley before each stage', 'head': 'linear probe' if self.probe else 'random',
-                'bn_stats': 'running (kept)' if self.keep_bn else 'batch'}
+                'bn_stats': 'running (kept)' if self.keep_bn else 'batch', 'answer': 'beside the probe (mean logit)' if self.beside_probe else 'fine-tuned network'}
 
-RECIPES = {'detect': Recipe(lrs=(2e-3, 1e-3, 1e-3), conditions={})}  # task -> its recipe, chosen on the ablation below; others: `Recipe()`
+RECIPES = {'detect': Recipe(lrs=(2e-3, 1e-3, 1e-3), conditions={}, beside_probe=True)}  # task -> its recipe, chosen on the ablation below; others: `Recipe()`
 
 # %% ../nbs/08_train.ipynb #10de901c
 def task_recipe(task:str) -> Recipe: return RECIPES.get(task, Recipe())
@@ -67,6 +69,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
                probe:bool=None, # from learned weights: start the head as a linear probe (default: the task's `Recipe`)
                keep_bn:bool=None, # from learned weights: keep the batch norms' running statistics (default: the task's `Recipe`)
                conditions:bool|dict=None, # train under other recording conditions (`06a_augment`): True, False, or `recording_conditions` options (default: the task's `Recipe`)
+               beside_probe:bool=None, # from learned weights with a probe head: answer beside that probe (`learner.BesideProbe`; default: the task's `Recipe`)
                subset:dict=None, # only the rows matching these column values, e.g. {'category': 'rifle'}
                table:pd.DataFrame=None, # the clips to learn from (path, label, group, fold) instead of the task's
                command:str=None # the command line that asked for this, recorded in the description
@@ -78,7 +81,7 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     check_pretraining(weights, df[df.fold == valid_fold], root)
     with process_group().main_process_first() if distributed() else nullcontext():  # rank 0 fills the cache, the rest read it
         with phase(f"features of {len(df)} clips (cached in {feature_cache()})"): df = with_features(df, spec)
-    recipe = replace(task_recipe(task), **{k: v for k, v in dict(probe=probe, keep_bn=keep_bn).items() if v is not None})
+    recipe = replace(task_recipe(task), **{k: v for k, v in dict(probe=probe, keep_bn=keep_bn, beside_probe=beside_probe).items() if v is not None})
     if conditions is not None: recipe = replace(recipe, conditions=({} if conditions else None) if isinstance(conditions, bool) else conditions)
     beds = background_clips(df[df.fold != valid_fold])  # the training folds' only
     heard = None if recipe.conditions is None else [AugmentWaveform(spec, recording_conditions(beds, **recipe.conditions), feature_cache())]
@@ -88,6 +91,8 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     work = out.parent/(f'{out.stem}-work' + (f'-rank{rank_distrib()}' if rank_distrib() else ''))  # logs and plots per process
     work.mkdir(parents=True, exist_ok=True)
     learn = make_learner(dls, arch, weights, mixup, path=work, probe=recipe.probe, keep_bn=recipe.keep_bn)
+    if not (learn.pretrained and recipe.probe): recipe = replace(recipe, beside_probe=False)  # no probe to answer beside
+    probe_net = deepcopy(learn.model) if recipe.beside_probe else None  # the probe, before fine-tuning moves it
     print(f"{task}: {len(dls.train_ds)} training / {len(dls.valid_ds)} validation clips (fold {valid_fold}), "
           f"{len(dls.vocab)} classes; {arch}, weights: {learn.weights_used}, head: {learn.head_init}", flush=True)
     its = 40 if quick else min(100, max(40, len(dls.train)))  # about one epoch of mini-batches: enough for a curve, and short
@@ -99,6 +104,8 @@ def train_task(task:str, # what to learn: one of `core.TASKS`, or the name of `t
     start = parameter_digest(learn.model) if distributed() else None
     table = fit_stages(learn, stages, monitor, patience, keep, plot_dir=work, lr_find_its=its)
     table.to_csv(work/'stages.csv', index=False)
+    if probe_net is not None:  # the stages' splitter and optimizer knew the bare network: the export makes a new one over what can train
+        learn.model, learn.splitter, learn.opt = BesideProbe(learn.model, probe_net), trainable_params, None
     names = ['valid_loss'] + [m.name for m in learn.metrics]
     meta = {'task': task, 'subset': subset, 'classes': list(dls.vocab), 'spec': spec.to_dict(), 'arch': arch,
             'weights': learn.weights_used, 'pretrained': learn.pretrained, 'head_init': learn.head_init,

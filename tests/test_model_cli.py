@@ -118,6 +118,11 @@ def test_audioset_quick_model_says_what_it_started_from_and_predicts(tmp_path):
     assert meta['head_init'].startswith('linear probe (training accuracy'), meta['head_init']
     from gunshot_fastai.train import task_recipe
     assert meta['recipe'] == task_recipe('detect').describe('detect'), meta['recipe']  # the recipe detection was validated with
+    from fastai.learner import load_learner
+    from gunshot_fastai.learner import BesideProbe
+    assert isinstance(load_learner(out).model, BesideProbe)  # the fine-tuned network answers beside its probe (a pickle: this test's own)
+    r = run('gunshot-export', '--model', out, '--out', tmp_path/'m.onnx')  # the pair as one ONNX graph, checked against the learner
+    assert r.returncode == 0 and (tmp_path/'m.onnx').is_file(), r.stderr[-3000:]
     shot, other = real_clips()  # one validation clip of each class, in label order
     r = run('gunshot-predict', '--model', out, '--json', shot, other)
     assert r.returncode == 0, r.stderr[-3000:]
