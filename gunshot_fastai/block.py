@@ -148,12 +148,12 @@ def for_export(dls:DataLoaders):
     "`dls` as an export carries it: no cache, no training transforms, no workers."
     tls = [dl.dataset.tls[0] for dl in dls.loaders]  # the training and validation sets each have their own pipeline
     kept, workers = [(tl.tfms.fs, getattr(tl, 'types', None)) for tl in tls], [dl.fake_l.num_workers for dl in dls.loaders]
-    for dl in dls.loaders: dl.fake_l.num_workers = 0  # a loaded model reads its input in the caller's process
-    for tl in tls:
-        keep = [t.split_idx != 0 for t in tl.tfms.fs]
-        tl.tfms.fs = L(t for t, k in zip(tl.tfms.fs, keep) if k)
-        if getattr(tl, 'types', None): tl.types = [t for t, k in zip(tl.types, keep + [True]) if k]  # what `test_dl` matches items against
-    try:
+    try:  # everything changed below is restored, whatever happens
+        for dl in dls.loaders: dl.fake_l.num_workers = 0  # a loaded model reads its input in the caller's process
+        for tl in tls:
+            keep = [t.split_idx != 0 for t in tl.tfms.fs]
+            tl.tfms.fs = L(t for t, k in zip(tl.tfms.fs, keep) if k)
+            if getattr(tl, 'types', None): tl.types = [t for t, k in zip(tl.types, keep + [True]) if k]  # what `test_dl` matches items against
         with use_cache(dls, None): yield dls
     finally:
         for tl, (fs, types) in zip(tls, kept):
