@@ -401,21 +401,27 @@ def gunshot_compare(
     *reports:Annotated[str, "evaluation reports (gunshot-evaluate's metrics.json): one to check, or the seeds' runs with --update", {'nargs': '+'}],
     reference:Annotated[str, "the committed reference, e.g. results/detect/main.json", {'required': True}]=None,
     update:bool=False, # write the reference from the reports instead of comparing with it
+    add:bool=False, # with --update: keep the reference's runs and add these (more seeds, another machine)
     made_by:str='make main', # with --update: the command the reports came from
     conditions:str=None, # also check codec invariance: a conditions.json with an other_codec row (gunshot-evaluate --conditions other_codec)
 ):
     "Compare the main job's figures with the reference; exit 1 if worse."
     from gunshot_fastai.guard import read_report, main_figures, codec_figures, make_reference, write_reference, compare, comparison_line
+    from json import loads, JSONDecodeError
     try: found = [read_report(r) for r in reports]
     except ValueError as e: raise UsageError(str(e)) from None
+    if add and not update: raise UsageError("--add goes with --update")
     if update:
-        ref = make_reference(found, made_by, [r.get('seed') for r in found] if all('seed' in r for r in found) else None)
+        earlier = None
+        if add:
+            try: earlier = loads(Path(reference).read_text())['runs']
+            except (OSError, JSONDecodeError, KeyError, TypeError) as e: raise UsageError(f"--reference {reference}: no runs to add to ({e})") from None
+        ref = make_reference(found, made_by, [r.get('seed') for r in found] if all('seed' in r for r in found) else None, earlier)
         write_reference(ref, reference)
-        print(f"wrote {reference} from {len(found)} run(s): " + ', '.join(f"{k} {v:.4f} ± {ref['tolerance'][k]:.4f}" for k, v in ref['figures'].items()))
+        print(f"wrote {reference} from {len(ref['runs'])} run(s): " + ', '.join(f"{k} {v:.4f} ± {ref['tolerance'][k]:.4f}" for k, v in ref['figures'].items()))
         return 0
     if len(found) != 1: raise UsageError("give one report to compare (several only with --update)")
     if not Path(reference).is_file(): raise UsageError(f"--reference {reference}: no such file (make one with --update)")
-    from json import loads, JSONDecodeError
     figures = main_figures(found[0])
     if conditions:
         try: figures.update(codec_figures(loads(Path(conditions).read_text())))

@@ -4,15 +4,17 @@
 
 # %% ../nbs/20b_guard.ipynb #74c24fef
 from __future__ import annotations
-import json, time
+import json, os, platform, time
+from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 import numpy as np
 import pandas as pd
+from scipy import stats
 from .core import atomic_write
 
 # %% auto #0
-__all__ = ['GUARDED', 'CODEC_LIMITS', 'main_figures', 'resolution', 'make_reference', 'codec_figures', 'compare',
-           'comparison_line', 'read_report', 'write_reference']
+__all__ = ['GUARDED', 'FALSE_FAIL', 'CODEC_LIMITS', 'main_figures', 'prediction_bound', 'environment', 'resolution',
+           'make_reference', 'codec_figures', 'compare', 'comparison_line', 'read_report', 'write_reference']
 
 # %% ../nbs/20b_guard.ipynb #a7379074
 GUARDED = {'accuracy': 'higher', 'roc_auc': 'higher', 'fpr_at_stored_threshold': 'lower', 'worst_source_fpr': 'lower'}
@@ -26,6 +28,24 @@ def main_figures(metrics:dict) -> dict:
             'worst_source_fpr': worst['error_rate'], 'worst_source': f"{worst['dataset']}/{worst['source']}",
             'threshold': stored['value'], 'clips': metrics['clips']}
 
+# %% ../nbs/20b_guard.ipynb #f1a5e001
+FALSE_FAIL = 0.01  # how often a run of the reference's own command may come out worse than it, per figure
+
+def prediction_bound(values, false_fail:float=FALSE_FAIL) -> float:
+    "How far beyond the mean of `values` one more run falls `false_fail` of the time."
+    n = len(values)
+    if n < 2: return 0.
+    return float(stats.t.ppf(1 - false_fail, n - 1)*np.std(values, ddof=1)*np.sqrt(1 + 1/n))
+
+# %% ../nbs/20b_guard.ipynb #f1a5e006
+def environment() -> dict:
+    "The machine and the versions of what trains: where a run came from."
+    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor()) if os.path.exists('/proc/cpuinfo') else platform.processor()
+    def v(p):
+        try: return version(p)
+        except PackageNotFoundError: return None
+    return {'cpu': cpu, 'cores': os.cpu_count(), **{p: v(p) for p in ('torch', 'fastai', 'numpy', 'scikit-learn', 'audiomentations', 'librosa')}}
+
 # %% ../nbs/20b_guard.ipynb #f67917ba
 def resolution(report:dict) -> dict:
     "How far each guarded figure moves with one clip."
@@ -35,15 +55,19 @@ def resolution(report:dict) -> dict:
             'worst_source_fpr': 1/d['worst_false_alarm_source']['clips']}
 
 # %% ../nbs/20b_guard.ipynb #54bf4cb1
-def make_reference(reports:list[dict], # evaluation metrics of the same command, one per seed
+def make_reference(reports:list[dict], # evaluation metrics of the same command, one per run
                    command:str, # the command the runs came from
-                   seeds:list=None # their seeds, recorded beside each run's figures
+                   seeds:list=None, # their seeds, recorded beside each run's figures
+                   earlier:list=None, # runs of an existing reference to keep beside these (its 'runs')
+                   false_fail:float=FALSE_FAIL # how often a run of `command` may come out worse, per figure
                   ) -> dict:
-    "A reference: each figure's mean over `reports` and its allowed spread."
-    runs, step = [main_figures(r) for r in reports], resolution(reports[0])
+    "A reference: each figure's mean over the runs and its allowed spread."
+    here = environment()
+    runs = [*(earlier or []), *({'seed': s, **main_figures(r), 'environment': here} for s, r in zip(seeds or range(len(reports)), reports))]
+    step = resolution(reports[0])
     return {'figures': {k: float(np.mean([r[k] for r in runs])) for k in GUARDED},
-            'tolerance': {k: float(max(np.ptp([r[k] for r in runs]), step[k])) for k in GUARDED},
-            'runs': [{'seed': s, **r} for s, r in zip(seeds or range(len(runs)), runs)], 'command': command, 'made_at': time.strftime('%Y-%m-%d')}
+            'tolerance': {k: max(prediction_bound([r[k] for r in runs], false_fail), step[k]) for k in GUARDED},
+            'false_fail': false_fail, 'runs': runs, 'command': command, 'made_at': time.strftime('%Y-%m-%d')}
 
 # %% ../nbs/20b_guard.ipynb #33978c1e
 CODEC_LIMITS = {'codec_decisions_flipped': 4, 'codec_max_change': 0.8}  # the most each may be, from the default recipe's seeds (below)
