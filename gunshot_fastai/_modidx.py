@@ -386,6 +386,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                         'gunshot_fastai.learner.learner_predictions': ( 'learner.html#learner_predictions',
                                                                                         'gunshot_fastai/learner.py'),
                                         'gunshot_fastai.learner.linear_probe': ('learner.html#linear_probe', 'gunshot_fastai/learner.py'),
+                                        'gunshot_fastai.learner.load_probe': ('learner.html#load_probe', 'gunshot_fastai/learner.py'),
                                         'gunshot_fastai.learner.make_learner': ('learner.html#make_learner', 'gunshot_fastai/learner.py'),
                                         'gunshot_fastai.learner.probe_head': ('learner.html#probe_head', 'gunshot_fastai/learner.py'),
                                         'gunshot_fastai.learner.scratch_folder': ( 'learner.html#scratch_folder',

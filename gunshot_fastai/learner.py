@@ -28,8 +28,8 @@ from fastcore.basics import defaults
 assert ProgressCallback in defaults.callbacks  # every Learner made here shows its progress, and its epoch table
 
 # %% auto #0
-__all__ = ['task_metrics', 'scratch_folder', 'make_learner', 'linear_probe', 'last_linear', 'head_features', 'probe_head',
-           'KeepBnStats', 'BesideProbe', 'export_model', 'learner_predictions']
+__all__ = ['task_metrics', 'scratch_folder', 'make_learner', 'linear_probe', 'last_linear', 'head_features', 'load_probe',
+           'probe_head', 'KeepBnStats', 'BesideProbe', 'export_model', 'learner_predictions']
 
 # %% ../nbs/07a_learner.ipynb #df6a3cd3
 def task_metrics(n_classes:int, valid_classes:int=None) -> list:
@@ -95,20 +95,25 @@ def _with_bias(model:nn.Module) -> nn.Linear:
     setattr(model.get_submodule(parent), child, new)
     return new
 
+def load_probe(model:nn.Module, probe):
+    "Make `model`'s last linear layer answer as the fitted `linear_probe`."
+    scaler, lr = probe[0], probe[1]
+    w = lr.coef_/scaler.scale_
+    b = lr.intercept_ - w @ scaler.mean_
+    if len(w) == 1: w, b = np.concatenate([-w/2, w/2]), np.array([-b[0]/2, b[0]/2])  # two classes: softmax of ±z/2 is sigmoid(z)
+    head = _with_bias(model)
+    with torch.no_grad():
+        head.weight.copy_(torch.as_tensor(w, dtype=head.weight.dtype))
+        head.bias.copy_(torch.as_tensor(b, dtype=head.bias.dtype))
+
+# %% ../nbs/07a_learner.ipynb #ac4876e7
 def probe_head(learn:Learner) -> float:
     "Fit a linear probe into the last linear layer; its training accuracy."
     x, y = head_features(learn, learn.dls.train_ds.items)
     missing = sorted(set(range(len(learn.dls.vocab))) - set(y))
     if missing: raise ValueError(f"no training clip of {[learn.dls.vocab[i] for i in missing]}: cannot fit a head for them")
     probe = linear_probe().fit(x, y)
-    scaler, lr = probe[0], probe[1]
-    w = lr.coef_/scaler.scale_
-    b = lr.intercept_ - w @ scaler.mean_
-    if len(w) == 1: w, b = np.concatenate([-w/2, w/2]), np.array([-b[0]/2, b[0]/2])  # two classes: softmax of ±z/2 is sigmoid(z)
-    head = _with_bias(learn.model)
-    with torch.no_grad():
-        head.weight.copy_(torch.as_tensor(w, dtype=head.weight.dtype))
-        head.bias.copy_(torch.as_tensor(b, dtype=head.bias.dtype))
+    load_probe(learn.model, probe)
     return float(probe.score(x, y))
 
 # %% ../nbs/07a_learner.ipynb #d15b0016
