@@ -40,7 +40,8 @@ def prediction_bound(values, false_fail:float=FALSE_FAIL) -> float:
 # %% ../nbs/20b_guard.ipynb #f1a5e006
 def environment() -> dict:
     "The machine and the versions of what trains: where a run came from."
-    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor()) if os.path.exists('/proc/cpuinfo') else platform.processor()
+    info = Path('/proc/cpuinfo')
+    cpu = next((l.split(':', 1)[1].strip() for l in (info.read_text().splitlines() if info.exists() else []) if l.startswith('model name')), platform.processor())
     def v(p):
         try: return version(p)
         except PackageNotFoundError: return None
