@@ -39,6 +39,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                         'gunshot_fastai.archive.model_id': ('archive.html#model_id', 'gunshot_fastai/archive.py'),
                                         'gunshot_fastai.archive.scan_archive': ('archive.html#scan_archive', 'gunshot_fastai/archive.py'),
                                         'gunshot_fastai.archive.scan_record': ('archive.html#scan_record', 'gunshot_fastai/archive.py'),
+                                        'gunshot_fastai.archive.start_method': ('archive.html#start_method', 'gunshot_fastai/archive.py'),
                                         'gunshot_fastai.archive.warm_worker': ('archive.html#warm_worker', 'gunshot_fastai/archive.py')},
             'gunshot_fastai.archive_bench': { 'gunshot_fastai.archive_bench.archive_benchmark': ( 'archive_bench.html#archive_benchmark',
                                                                                                   'gunshot_fastai/archive_bench.py'),

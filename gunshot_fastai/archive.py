@@ -20,7 +20,7 @@ from .load import load_model
 
 # %% auto #0
 __all__ = ['FILE_COLUMNS', 'EVENT_COLUMNS', 'SCAN_CLUSTER_CONFIG', 'archive_files', 'model_id', 'DetectionTable', 'warm_worker',
-           'scan_record', 'executor_results', 'archive_executor', 'ArchiveProgress', 'scan_archive']
+           'scan_record', 'executor_results', 'start_method', 'archive_executor', 'ArchiveProgress', 'scan_archive']
 
 # %% ../nbs/16c_archive.ipynb #94922f71
 def archive_files(inputs:Iterable) -> pd.DataFrame:
@@ -117,6 +117,11 @@ def executor_results(executor:cf.Executor, fn:Callable, paths:Iterable, in_fligh
                                           'error': f"its worker failed ({type(e).__name__}: {e})"}
         submit(len(finished))
 
+# %% ../nbs/16c_archive.ipynb #a7c3f002
+def start_method() -> str:
+    "How workers on this machine start: forked where torch is not loaded here, else spawned."
+    return 'fork' if sys.platform.startswith('linux') and 'torch' not in sys.modules else 'spawn'
+
 # %% ../nbs/16c_archive.ipynb #9b483e0c
 SCAN_CLUSTER_CONFIG = {'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_': None, # memory trimming: each file 10-20 % slower
                        'distributed.worker.profile.enabled': False, # the profiler samples the scan for a dashboard we do not open: 10 % slower
@@ -126,12 +131,14 @@ SCAN_CLUSTER_CONFIG = {'distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOL
 def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, no Dask)
                      workers:int=2, # worker processes on this machine (ignored with `scheduler`)
                      scheduler:str=None, # a running Dask scheduler's address, e.g. tcp://HOST:8786
-                     warm:Callable=None # run on each worker before its first file (e.g. `warm_worker`)
+                     warm:Callable=None, # run on each worker before its first file (e.g. `warm_worker`)
+                     start:str=None # how workers on this machine start, 'fork' or 'spawn' (default: `start_method`)
                     ) -> tuple[cf.Executor, int, Callable]:
     "An executor for `scan_record`, its files in flight, and its `close`."
-    if engine == 'processes':  # spawned, not forked: a fork of a process that has run torch can hang in its thread pools
+    start = start or start_method()
+    if engine == 'processes':
         compile_librosa()  # before the workers: see `audio.compile_librosa`
-        ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=warm)
+        ex = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(start), initializer=warm)
         return ex, workers, ex.shutdown
     if engine != 'dask': raise ValueError(f"engine must be 'dask' or 'processes', not {engine!r}")
     try: from distributed import Client, LocalCluster
@@ -141,7 +148,7 @@ def archive_executor(engine:str='dask', # 'dask', or 'processes' (one machine, n
         else:
             compile_librosa()
             import dask
-            opened.enter_context(dask.config.set(SCAN_CLUSTER_CONFIG))  # for as long as the cluster runs: parts of Dask read it when they start, after the cluster has
+            opened.enter_context(dask.config.set({**SCAN_CLUSTER_CONFIG, 'distributed.worker.multiprocessing-method': start}))  # for as long as the cluster runs: parts of Dask read it when they start, after the cluster has
             cluster = opened.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                                         silence_logs=logging.CRITICAL))  # a worker's heartbeat can miss the closing scheduler and log a traceback; a failed file comes back as its record
             client = opened.enter_context(Client(cluster))
@@ -189,6 +196,7 @@ def scan_archive(model, # a detector: an exported .pkl, a two-stage folder or an
                  workers:int=2, # local worker processes
                  scheduler:str=None, # a running Dask scheduler's address (its workers must see the same paths)
                  threads:int=None, # threads per worker for the model (default: the cores shared out; 1 on a cluster)
+                 start:str=None, # how local workers start, 'fork' or 'spawn' (default: `start_method`)
                  part_files:int=256, part_s:float=30., # write a part after this many files or seconds
                  on_record:Callable[[dict], None]=None, # called with each finished file's record
                  progress:bool=None, # True: a bar; None: a bar on a terminal, lines in a log; False: nothing
@@ -204,7 +212,7 @@ def scan_archive(model, # a detector: an exported .pkl, a two-stage folder or an
     stat, mid = todo.set_index('path'), model_id(model_path)
     if todo.empty: return {**ArchiveProgress(0, 0, False).summary(), 'skipped': len(files)}
     threads = threads or (1 if scheduler else max(1, (os.cpu_count() or 1)//workers))
-    ex, slots, close = archive_executor(engine, workers, scheduler, warm=partial(warm_worker, model_path, threads))
+    ex, slots, close = archive_executor(engine, workers, scheduler, warm=partial(warm_worker, model_path, threads), start=start)
     bar, rows, events, last = ArchiveProgress(len(todo), slots, progress), [], [], time.perf_counter()
     def write():
         nonlocal rows, events, last

@@ -246,7 +246,7 @@ def gunshot_scan(
                   file=sys.stderr, flush=True)
             return 1
         print(f"gunshot-scan: {s['files']} file(s) scanned ({s['skipped']} already in {out}), {s['audio_hours']:.2f} h of audio, "
-              f"{s['events']} event(s), {s['errors']} error(s) in {s['wall_s']:.0f} s: {s['audio_h_per_h_per_worker']:.0f} h of audio "
+              f"{s['events']} event(s), {s['errors']} error(s) in {s['wall_s']:.1f} s: {s['audio_h_per_h_per_worker']:.0f} h of audio "
               f"per hour per worker ({s['workers']})", file=sys.stderr, flush=True)
         return 1 if failed else 0
     from gunshot_fastai.scan import detection_class, scan_each, scan_files

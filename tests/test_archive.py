@@ -3,7 +3,7 @@ import os, signal
 import pytest
 import psutil
 from gunshot_fastai.archive import DetectionTable, archive_files, scan_archive, scan_record
-from gunshot_fastai.test_utils import gunshot_like, noise, write_clip
+from gunshot_fastai.test_utils import gunshot_like, noise, run_cli, write_clip
 
 N = 8
 
@@ -24,6 +24,15 @@ def test_dask_finds_what_one_process_finds(toy, archive, tmp_path):
     s = scan_archive(toy, [archive], tmp_path/'t', engine='dask', workers=2, progress=False)
     assert (s['files'], s['errors'], s['workers']) == (N + 1, 1, 2)
     alone = sorted((e['path'], e['start'], e['end'], e['peak']) for p in archive_files([archive]).path for e in scan_record(toy, p)['events'])
+    assert len(alone) == 3 and _events(DetectionTable(tmp_path/'t')) == alone
+
+def test_onnx_workers_forked_find_what_one_process_finds(toy, archive, tmp_path):
+    "With the ONNX export the command loads no torch, so its LocalCluster's workers are forked (`archive.start_method`): same events."
+    onnx = tmp_path/'toy.onnx'
+    assert run_cli('gunshot-export', '--model', toy, '--out', onnx).returncode == 0
+    r = run_cli('gunshot-scan', archive, '--model', onnx, '--engine', 'dask', '--workers', '2', '--out', tmp_path/'t')
+    assert r.returncode == 1 and 'broken.wav: ERROR' in r.stdout and '9 file(s) scanned' in r.stderr, r.stderr[-2000:]  # exit 1: a file failed
+    alone = sorted((e['path'], e['start'], e['end'], e['peak']) for p in archive_files([archive]).path for e in scan_record(onnx, p)['events'])
     assert len(alone) == 3 and _events(DetectionTable(tmp_path/'t')) == alone
 
 def test_ctrl_c_keeps_finished_files_and_a_rerun_completes(toy, archive, tmp_path):
