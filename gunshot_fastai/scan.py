@@ -147,8 +147,6 @@ def worker_model(model_path:str, threads:int=None) -> ClipClassifier:
     "This process's copy of the model, loaded once."
     return load_model(model_path, threads=threads)
 
-os.register_at_fork(after_in_child=worker_model.cache_clear)  # a forked worker loads its own: a runtime's thread pool does not survive a fork
-
 def _scan_in_worker(model_path:str, threads:int, path, **kwargs) -> dict: return scan_one(worker_model(model_path, threads), path, **kwargs)
 
 # %% ../nbs/16_scan.ipynb #3f1a7eb2
