@@ -224,6 +224,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                             'gunshot_fastai/conditions.py'),
                                            'gunshot_fastai.conditions.far_over': ( 'conditions.html#far_over',
                                                                                    'gunshot_fastai/conditions.py'),
+                                           'gunshot_fastai.conditions.in_stream': ( 'conditions.html#in_stream',
+                                                                                    'gunshot_fastai/conditions.py'),
                                            'gunshot_fastai.conditions.other_codec': ( 'conditions.html#other_codec',
                                                                                       'gunshot_fastai/conditions.py'),
                                            'gunshot_fastai.conditions.write_conditions': ( 'conditions.html#write_conditions',

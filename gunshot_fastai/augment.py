@@ -60,13 +60,15 @@ class OpusRoundTrip(BaseWaveformTransform):
 
 # %% ../nbs/06a_augment.ipynb #f1115e02
 class FillSilence(BaseWaveformTransform):
-    "Fill a window's digital silence with background at the clip edge's level."
+    "Fill a window's digital silence with background at the level of the clip's edge or of its quietest moment."
     supports_multichannel = False
     def __init__(self, backgrounds:list, # background recordings (training folds only)
                  min_silence:float=0.05, # shorter runs of zeros are left as they are (s)
+                 level:str='edge', # 'edge': the clip beside the gap; 'floor': the clip's quietest tenth of a second
                  p:float=0.5):
         super().__init__(p)
-        self.backgrounds, self.min_silence, self.durations = list(map(str, backgrounds)), min_silence, {}
+        if level not in ('edge', 'floor'): raise ValueError(f"level must be 'edge' or 'floor', not {level!r}")
+        self.backgrounds, self.min_silence, self.level, self.durations = list(map(str, backgrounds)), min_silence, level, {}
     def randomize_parameters(self, samples, sample_rate:int):
         super().randomize_parameters(samples, sample_rate)
         if self.parameters['should_apply']: self.parameters.update(background=random.choice(self.backgrounds), start=random.random())
@@ -81,9 +83,12 @@ class FillSilence(BaseWaveformTransform):
         bed = bed[bed != 0]  # a bed's own digital silence (ESC-50 pads its clips) is no background
         if len(bed) < edge: return samples
         bed, out, fade = np.resize(bed, len(samples)), samples.copy(), round(0.01*sample_rate)
+        if self.level == 'floor':  # the clip's quietest tenth of a second: the level of its recording's own background
+            clip = samples[sound[0]:sound[-1] + 1]
+            floor = min(np.mean(clip[i:i + edge]**2) for i in range(0, max(len(clip) - edge, 0) + 1, edge))
         for a, b in gaps:
             near = samples[max(a - edge, 0):a] if a else samples[b:b + edge]  # the clip beside the gap
-            fill = bed[a:b]*np.sqrt(np.mean(near**2)/np.mean(bed[a:b]**2 + 1e-12))
+            fill = bed[a:b]*np.sqrt((floor if self.level == 'floor' else np.mean(near**2))/np.mean(bed[a:b]**2 + 1e-12))
             ramp = np.minimum(1., np.arange(1, b - a + 1)/fade)
             out[a:b] = fill*(ramp if a else ramp[::-1])  # faded in after the clip, out before it
         return out.astype(np.float32)

@@ -12,6 +12,7 @@ import soundfile as sf
 import soxr
 from sklearn.metrics import roc_auc_score
 from .audio import load_audio, main_onset
+from .augment import FillSilence
 from .mixtures import mixture_sources, rms
 from .load import load_model
 from .core import atomic_write
@@ -19,7 +20,8 @@ from .metrics import save_csv
 from .evaluate import validation_frame
 
 # %% auto #0
-__all__ = ['SR', 'CONDITIONS', 'far_over', 'band_limited', 'other_codec', 'changed_clip', 'conditions_report', 'write_conditions']
+__all__ = ['SR', 'CONDITIONS', 'far_over', 'band_limited', 'in_stream', 'other_codec', 'changed_clip', 'conditions_report',
+           'write_conditions']
 
 # %% ../nbs/20c_conditions.ipynb #4169c095
 SR = 16_000  # the rate changed clips are made and written at: the project's 0-8 kHz band
@@ -37,6 +39,20 @@ def band_limited(y:np.ndarray, rate:int=8000) -> np.ndarray:
     "`y` as a recorder at `rate` Hz would have it."
     return soxr.resample(soxr.resample(y, SR, rate, quality='HQ'), rate, SR, quality='HQ').astype(np.float32)
 
+# %% ../nbs/20c_conditions.ipynb #e335fe3a
+def in_stream(y:np.ndarray, bed, # a background recording's path
+              before:float=0.5, # seconds of background before the clip, faded in
+              after:float=4. # seconds of background after it
+             ) -> np.ndarray:
+    "`y` inside a recording: `bed` before and after it at the clip's quietest level, no digital silence."
+    n = round(before*SR)
+    fill = FillSilence([bed], level='floor', p=1.)
+    padded = np.concatenate([np.zeros(n, np.float32), y, np.zeros(round(after*SR), np.float32)])
+    fill.randomize_parameters(padded, SR); fill.parameters['start'] = 0.; fill.freeze_parameters()
+    out = fill(padded, SR)
+    out[:n] *= np.linspace(0, 1, n, dtype=np.float32)  # no onset at the file's start
+    return out
+
 # %% ../nbs/20c_conditions.ipynb #1718f2f2
 def other_codec(path, dest_stem) -> Path:
     "The clip at `path` in the other codec (Opus ↔ FLAC)."
@@ -48,15 +64,18 @@ def other_codec(path, dest_stem) -> Path:
     return dest
 
 # %% ../nbs/20c_conditions.ipynb #c899279b
-CONDITIONS = ('original', 'far_10db', 'far_0db', 'recorder_8khz', 'other_codec')
+CONDITIONS = ('original', 'far_10db', 'far_0db', 'recorder_8khz', 'other_codec', 'in_stream')
 
-def changed_clip(path, condition:str, dest_stem, bed:np.ndarray=None) -> Path:
+def changed_clip(path, condition:str, dest_stem,
+                 bed:np.ndarray=None, # the background's audio at `SR` ('far' conditions)
+                 bed_path=None # the background's file ('in_stream')
+                ) -> Path:
     "The clip at `path` under `condition`, written beside `dest_stem`."
     if condition == 'original': return Path(path)
     if condition == 'other_codec': return other_codec(path, dest_stem)
     y = load_audio(path, SR)
     y = {'far_10db': lambda: far_over(y, bed, 10.), 'far_0db': lambda: far_over(y, bed, 0.),
-         'recorder_8khz': lambda: band_limited(y)}[condition]()
+         'recorder_8khz': lambda: band_limited(y), 'in_stream': lambda: in_stream(y, bed_path)}[condition]()
     sf.write(f'{dest_stem}.flac', y, SR, format='FLAC', subtype='PCM_16')
     return Path(f'{dest_stem}.flac')
 
@@ -80,7 +99,7 @@ def conditions_report(model, # a detector (`load.load_model`) or the path of one
     is_shot, t = (df.label == model.target).to_numpy(), model.threshold
     with tempfile.TemporaryDirectory() as d:
         for c in conditions:
-            files = [changed_clip(p, c, Path(d)/f'{c}-{i}', audio[b])
+            files = [changed_clip(p, c, Path(d)/f'{c}-{i}', audio[b], b)
                      for i, (p, b) in enumerate(zip(df.path, pick))]
             p_target[c] = np.array([r['probabilities'][model.target] for r in model.predict_files(files, bs=64)])
             hit = p_target[c] >= t
