@@ -85,7 +85,8 @@ class FillSilence(BaseWaveformTransform):
         bed, out, fade = np.resize(bed, len(samples)), samples.copy(), round(0.01*sample_rate)
         if self.level == 'floor':  # the clip's quietest tenth of a second: the level of its recording's own background
             clip = samples[sound[0]:sound[-1] + 1]
-            floor = min(np.mean(clip[i:i + edge]**2) for i in range(0, max(len(clip) - edge, 0) + 1, edge))
+            levels = (np.mean(clip[i:i + edge]**2) for i in range(0, max(len(clip) - edge, 0) + 1, edge))
+            floor = min((l for l in levels if l > 0), default=0.)  # digital silence inside the clip is no level
         for a, b in gaps:
             near = samples[max(a - edge, 0):a] if a else samples[b:b + edge]  # the clip beside the gap
             fill = bed[a:b]*np.sqrt((floor if self.level == 'floor' else np.mean(near**2))/np.mean(bed[a:b]**2 + 1e-12))
