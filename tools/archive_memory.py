@@ -6,7 +6,7 @@
 tiny files; this breaks down what is still held when the last file's record arrives: `tracemalloc`'s allocation sites
 (file and line) with their bytes per file scanned, and the size of `dask.utils.key_split`'s cache (an LRU cache of up to
 100 000 task keys the scheduler fills, one entry per file); then what is still held once the scan has returned (its
-cluster closed) and what clearing that cache frees. About 7 minutes on 2 CPU cores.
+cluster closed) and what clearing that cache frees. About 9 minutes on 2 CPU cores.
 """
 import argparse, gc, itertools, json, tempfile, time, tracemalloc
 from pathlib import Path

@@ -7,10 +7,9 @@ On five detection folds the probe scores 0.995 on 4 s windows against 0.984 on 2
 half digital silence, which other sounds' windows rarely have: the probe may read the padding, not the sound. Here every
 window's padding is filled with a natural background of the clip's own fold (`augment.FillSilence`, one fixed draw per
 clip), at the level of the clip's edge or of its quietest tenth of a second (`FILLS`), so silence cannot stand for
-"gunshot"; then the probe
-(`baselines.logistic_predictions`) is fit on four folds and scores the fifth, five times, per window length. Each fold's
-predictions go to `OUT/<window>-<fill>/fold<k>/predictions.csv` and a summary to `OUT/summary.csv`. About 7 minutes on
-2 CPU cores.
+"gunshot"; then the probe (`baselines.logistic_predictions`) is fit on four folds and scores the fifth, five times, per
+window length and level. Each fold's predictions go to `OUT/<window>-<fill>/fold<k>/predictions.csv` and a summary to
+`OUT/summary.csv`. About 10 minutes on 2 CPU cores.
 """
 import argparse, itertools, random, time
 from dataclasses import replace
@@ -27,9 +26,9 @@ from gunshot_fastai.metrics import detection_metrics, fnr_threshold, report_path
 WINDOWS = {'2s': {}, '4s': dict(duration=4., pre_roll=0.5)}  # `SpecConfig` changes per window, as `--duration 4 --pre-roll 0.5`
 FILLS = ('edge', 'floor')  # `FillSilence`'s levels
 
-def filled_embeddings(df:pd.DataFrame, spec, net, level:str='edge', bs:int=32, pool:pd.DataFrame=None) -> np.ndarray:
-    "The frozen network's embedding of each clip's window, its padding filled from its own fold's backgrounds in `pool` (default `df`)."
-    fills = {k: FillSilence(background_clips(g), level=level, p=1.) for k, g in (df if pool is None else pool).groupby('fold')}
+def filled_embeddings(df:pd.DataFrame, spec, net, level:str='edge', bs:int=32) -> np.ndarray:
+    "The frozen network's embedding of each clip's window, its padding filled from its own fold's backgrounds."
+    fills = {k: FillSilence(background_clips(g), level=level, p=1.) for k, g in df.groupby('fold')}
     out, batch = [], []
     for i, row in enumerate(df.itertuples()):
         random.seed(i); np.random.seed(i)  # one fixed draw per clip
