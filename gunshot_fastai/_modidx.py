@@ -222,6 +222,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                        'gunshot_fastai/conditions.py'),
                                            'gunshot_fastai.conditions.conditions_report': ( 'conditions.html#conditions_report',
                                                                                             'gunshot_fastai/conditions.py'),
+                                           'gunshot_fastai.conditions.draw_backgrounds': ( 'conditions.html#draw_backgrounds',
+                                                                                           'gunshot_fastai/conditions.py'),
                                            'gunshot_fastai.conditions.far_over': ( 'conditions.html#far_over',
                                                                                    'gunshot_fastai/conditions.py'),
                                            'gunshot_fastai.conditions.in_stream': ( 'conditions.html#in_stream',

@@ -20,8 +20,8 @@ from .metrics import save_csv
 from .evaluate import validation_frame
 
 # %% auto #0
-__all__ = ['SR', 'CONDITIONS', 'far_over', 'band_limited', 'in_stream', 'other_codec', 'changed_clip', 'conditions_report',
-           'write_conditions']
+__all__ = ['SR', 'CONDITIONS', 'far_over', 'band_limited', 'in_stream', 'other_codec', 'changed_clip', 'draw_backgrounds',
+           'conditions_report', 'write_conditions']
 
 # %% ../nbs/20c_conditions.ipynb #4169c095
 SR = 16_000  # the rate changed clips are made and written at: the project's 0-8 kHz band
@@ -79,6 +79,14 @@ def changed_clip(path, condition:str, dest_stem,
     sf.write(f'{dest_stem}.flac', y, SR, format='FLAC', subtype='PCM_16')
     return Path(f'{dest_stem}.flac')
 
+# %% ../nbs/20c_conditions.ipynb #d7a3b002
+def draw_backgrounds(paths, # the clips that each get a background
+                     beds:list, # the backgrounds to draw from
+                     seed:int=0) -> list:
+    "One background of `beds` for each of `paths`, never the clip itself."
+    pick = [beds[i] for i in np.random.default_rng(seed).integers(len(beds), size=len(paths))]
+    return [b if str(b) != str(p) else beds[(beds.index(b) + 1) % len(beds)] for b, p in zip(pick, paths)]
+
 # %% ../nbs/20c_conditions.ipynb #5e391302
 def conditions_report(model, # a detector (`load.load_model`) or the path of one
                       root=None, # data root
@@ -91,9 +99,7 @@ def conditions_report(model, # a detector (`load.load_model`) or the path of one
     df = validation_frame(model, root)
     if limit: df = df.groupby('label', group_keys=False).head(limit).reset_index(drop=True)
     beds = mixture_sources(root, fold=model.meta['valid_fold'])[0]
-    rng = np.random.default_rng(seed)
-    pick = [beds[i] for i in rng.integers(len(beds), size=len(df))]
-    pick = [b if b != p else beds[(beds.index(b) + 1) % len(beds)] for b, p in zip(pick, df.path)]  # never a clip over itself
+    pick = draw_backgrounds(df.path, beds, seed)
     audio = {b: load_audio(b, SR) for b in set(pick)}  # each background decoded once, for both 'far' conditions
     p_target, rows = {}, []
     is_shot, t = (df.label == model.target).to_numpy(), model.threshold
