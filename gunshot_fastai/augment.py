@@ -99,11 +99,12 @@ def recording_conditions(backgrounds:list, # background recordings to lay clips 
                          snr_db:tuple=(5., 25.), # the clip against the background, over the whole window (dB)
                          cutoff_hz:tuple=(3500., 7500.), # the recorder's band: the low-pass cut-off's range
                          p_room:float=0.2, p_background:float=0.25, p_band:float=0.25, p_codec:float=0.5,
-                         p_fill:float=0. # `FillSilence` (off by default: only longer windows than the clips need it)
+                         p_fill:float=0., # `FillSilence` (off by default: only longer windows than the clips need it)
+                         fill_level:str='edge' # `FillSilence`'s level: 'edge' or 'floor'
                         ) -> Compose:
     "audiomentations' chain: padding filled, room, background, band, Opus."
     background = [AddBackgroundNoise(list(map(str, backgrounds)), *snr_db, p=p_background)] if backgrounds else []
-    fill = [FillSilence(backgrounds, p=p_fill)] if backgrounds and p_fill else []  # not drawn at all when off: the default's random draws stay as they were
+    fill = [FillSilence(backgrounds, level=fill_level, p=p_fill)] if backgrounds and p_fill else []  # not drawn at all when off: the default's random draws stay as they were
     return Compose([*fill, Reverb(p=p_room), *background, LowPassFilter(*cutoff_hz, min_rolloff=24, max_rolloff=48, p=p_band),
                     OpusRoundTrip(p=p_codec)])
 

@@ -136,6 +136,8 @@ METHODS = {
                             partial(network_scores, arch='mn04', weights='audioset', conditions={'p_codec': 0.}, beside_probe=False), epochs=8),
     'mn04_filled': Method("mn04 AudioSet, fine-tuned under recording conditions with short clips' padding filled by background",
                           partial(network_scores, arch='mn04', weights='audioset', conditions={'p_fill': 1.}, beside_probe=False), epochs=8),
+    'mn04_stream': Method("mn04 AudioSet, fine-tuned (the task's recipe) with half the windows' digital silence filled by background at the clip's floor",
+                          partial(network_scores, arch='mn04', weights='audioset', conditions={'p_fill': 0.5, 'fill_level': 'floor'}), epochs=8, tasks=('detect',)),
     'mn04_zeroshot': Method('mn04 AudioSet, zero-shot (gun classes)', zero_shot_scores, tasks=('detect',)),
 }
 

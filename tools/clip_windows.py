@@ -35,14 +35,14 @@ def spaced(times:np.ndarray, gap:float) -> list:
         if t - kept[-1] >= gap: kept.append(t)
     return kept
 
-def window_onsets(y:np.ndarray, sr:int) -> dict:
-    "The onset each window is aligned at, by the role it plays in `RULES`."
+def window_onsets(y:np.ndarray, sr:int, most:int=16) -> dict:
+    "The onsets each window is aligned at, by the role it plays in `RULES` (at most `most` a role: a 30 s clip's worth)."
     times, strength = onsets(y, sr)
     main = main_onset(y, sr)
-    if len(times) == 0: return {'main': [main], 'gap_1s': [main], 'gap_2s': [main], 'strongest': [main], 'shifts': [main + s for s in SHIFTS]}
-    strong = times[strength >= 0.5*strength.max()]
-    return {'main': [main], 'gap_1s': spaced(strong, 1.)[:16], 'gap_2s': spaced(strong, 2.)[:16],
-            'strongest': [float(times[np.argmax(strength)])], 'shifts': [main + s for s in SHIFTS]}
+    strong = times[strength >= 0.5*strength.max()] if len(times) else np.array([main])
+    strongest = float(times[np.argmax(strength)]) if len(times) else main
+    return {'main': [main], 'gap_1s': spaced(strong, 1.)[:most], 'gap_2s': spaced(strong, 2.)[:most],
+            'strongest': [strongest], 'shifts': [main + s for s in SHIFTS]}
 
 RULES = {  # rule: (the windows it reads, how it combines their P(gunshot))
     'main onset (today)': (['main'], np.max),
