@@ -18,7 +18,7 @@ from .models import arch_spec
 from .windows import continuous_windows
 from .train import train_task
 from .evaluate import store_threshold
-from .listen import listen
+from .listen import listen, Replayed
 from .load import load_model
 
 # %% auto #0
@@ -36,17 +36,6 @@ def training_mixtures(folder, root=None, folds=(2, 3, 4, 5), snrs=(0., 10., 20.)
             out.append((f, write_mixture(f, background, clips, duration=duration, n_shots=shots, snr_db=snr, min_gap=6., seed=seed + k)))
     return out
 
-# %% ../nbs/20a_continuous.ipynb #b4f9cc51
-class _Replayed:
-    "`model` answering a listener's batches from the first pass's record on every later pass."
-    def __init__(self, model): self.model, self.record, self.i = model, [], 0
-    def __getattr__(self, name): return getattr(self.model, name)
-    def rewind(self): self.i = 0
-    def probabilities(self, features):
-        if self.i == len(self.record): self.record.append(self.model.probabilities(features))
-        self.i += 1
-        return self.record[self.i - 1]
-
 # %% ../nbs/20a_continuous.ipynb #b4f9cc5c
 def event_threshold(model, # a detector (`load.load_model`) or the path of one
                     mixtures:list, # (recording, inserted shots) pairs, e.g. `training_mixtures`
@@ -56,7 +45,7 @@ def event_threshold(model, # a detector (`load.load_model`) or the path of one
     model = load_model(model) if isinstance(model, (str, Path)) else model
     f1 = np.zeros((len(mixtures), len(grid)))
     for i, (path, truth) in enumerate(mixtures):
-        replayed = _Replayed(model)
+        replayed = Replayed(model)
         for j, t in enumerate(grid):
             replayed.rewind()
             events = listen(replayed, audio_blocks(path, model.spec.read_sr, block_s=2.), threshold=float(t))

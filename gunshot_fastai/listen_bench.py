@@ -14,10 +14,18 @@ from .data import task_frame
 from .load import load_model
 from .mixtures import background_bed, mixture_sources, write_mixture
 from .metrics import event_metrics
-from .listen import listen
+from .listen import listen, Replayed
 
 # %% auto #0
-__all__ = ['listen_benchmark', 'alert_sources', 'false_alerts_benchmark']
+__all__ = ['ALERT_GRID', 'bench_mixtures', 'listen_benchmark', 'alert_sources', 'others_bed', 'false_alerts_benchmark',
+           'alert_tradeoff']
+
+# %% ../nbs/22a_listen_bench.ipynb #6fbd14d5
+def bench_mixtures(folder, root=None, fold:int=1, snrs=(0, 10, 20), duration:float=300., shots:int=45) -> dict:
+    "The listening benchmarks' recordings, one per SNR: {snr: (path, inserted shots)}."
+    background, clips = mixture_sources(root, fold)
+    return {snr: (f, write_mixture(f, background, clips, duration=duration, n_shots=shots, snr_db=snr, min_gap=6., seed=1))
+            for snr in dict.fromkeys(snrs) for f in [Path(folder)/f'listen_{snr}dB.flac']}
 
 # %% ../nbs/22a_listen_bench.ipynb #6d26e205
 def _live_listen(model_path, path, truth, collar:float=0.5) -> dict:
@@ -38,11 +46,9 @@ def listen_benchmark(model_paths, root=None, fold:int=1, duration:float=300., sh
                      live_snr:float=20, live=None, # the models of `model_paths` to measure live (default: all)
                      folder=None) -> dict:
     "Each model's event metrics per SNR, and its latency and CPU live."
-    background, clips = mixture_sources(root, fold)
     rows, timed = [], []
     with tempfile.TemporaryDirectory(dir=folder) as d:
-        mixes = {snr: (f, write_mixture(f, background, clips, duration=duration, n_shots=shots, snr_db=snr, min_gap=6., seed=1))
-                 for snr in dict.fromkeys([*snrs, live_snr]) for f in [Path(d)/f'listen_{snr}dB.flac']}
+        mixes = bench_mixtures(d, root, fold, [*snrs, live_snr], duration, shots)
         for m in model_paths:
             model = load_model(m)
             for snr in snrs:
@@ -60,18 +66,23 @@ def alert_sources(times, where:pd.DataFrame, kind:dict) -> pd.Series:
     i = np.searchsorted(where.start.to_numpy(), np.asarray(times, dtype=float), side='right') - 1
     return pd.Series([kind[where.path.iloc[k]] for k in i], dtype=object).value_counts()
 
+# %% ../nbs/22a_listen_bench.ipynb #8b306ab9
+def others_bed(dest, root=None, fold:int=1, minutes:float=60.) -> tuple[pd.DataFrame, dict]:
+    "Write `minutes` of `fold`'s other sounds end to end to `dest`; where each clip lies, and its kind."
+    df = task_frame('detect', root)
+    others = df[(df.fold == fold) & (df.label != 'gunshot')]
+    bed, where = background_bed(list(others.path), duration=60.*minutes)
+    sf.write(dest, bed/max(1., np.abs(bed).max()/0.99), DEFAULT_SR, format='FLAC', subtype='PCM_16')
+    return where, dict(zip(others.path.astype(str), others.dataset + '/' + others.source))
+
 # %% ../nbs/22a_listen_bench.ipynb #2ab21811
 def false_alerts_benchmark(model_paths, root=None, fold:int=1, minutes:float=60., folder=None) -> list[dict]:
     "False alerts per hour of each model over the other sounds of `fold`."
-    df = task_frame('detect', root)
-    others = df[(df.fold == fold) & (df.label != 'gunshot')]
-    kind = dict(zip(others.path.astype(str), others.dataset + '/' + others.source))
-    bed, where = background_bed(list(others.path), duration=60.*minutes)
-    distinct = where.drop_duplicates('path').eval('end - start').sum()/60
     rows = []
     with tempfile.TemporaryDirectory(dir=folder) as d:
         f = Path(d)/'others.flac'
-        sf.write(f, bed/max(1., np.abs(bed).max()/0.99), DEFAULT_SR, format='FLAC', subtype='PCM_16')
+        where, kind = others_bed(f, root, fold, minutes)
+        distinct = where.drop_duplicates('path').eval('end - start').sum()/60
         for m in model_paths:
             model = load_model(m)
             events = list(listen(model, audio_blocks(f, model.spec.read_sr, block_s=1.)))  # the same windows as 50 ms blocks, scored 8 at a time
@@ -81,3 +92,34 @@ def false_alerts_benchmark(model_paths, root=None, fold:int=1, minutes:float=60.
                          'alerts_per_hour': round(len(events)*60/minutes, 1),
                          'set_off_most_by': ', '.join([f'{k} {v}' for k, v in by.head(5).items()] + [f'{len(by) - 5} more kinds'][:len(by) > 5])})
     return rows
+
+# %% ../nbs/22a_listen_bench.ipynb #ab1e0002
+ALERT_GRID = (0.3, 0.5, 0.7, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999, 0.99995, 0.99999)
+
+def alert_tradeoff(model_path, # a detector
+                   root=None, fold:int=1, # the data root and the fold whose sounds it listens to (neither trained on)
+                   minutes:float=60., # of the fold's other sounds (`others_bed`)
+                   snrs=(10, 0), # the mixtures' SNRs (`bench_mixtures`)
+                   duration:float=300., shots:int=45, # each mixture's length (s) and shots
+                   grid=ALERT_GRID, # thresholds, beside the model's own
+                   folder=None) -> pd.DataFrame:
+    "False alerts per hour, the kinds of sound that set most off, and event recall at each SNR, at each threshold."
+    model = load_model(model_path)
+    grid = sorted({*map(float, grid), round(model.threshold, 6)})
+    with tempfile.TemporaryDirectory(dir=folder) as d:
+        bed = Path(d)/'others.flac'
+        where, kind = others_bed(bed, root, fold, minutes)
+        recordings = {'alerts_per_hour': (bed, None),
+                      **{f'recall_{snr:g}db': m for snr, m in bench_mixtures(d, root, fold, snrs, duration, shots).items()}}
+        table = pd.DataFrame({'threshold': grid, 'own': [t == round(model.threshold, 6) for t in grid]})
+        for col, (f, truth) in recordings.items():
+            replayed, values, kinds = Replayed(model), [], []
+            for t in grid:
+                replayed.rewind()
+                events = list(listen(replayed, audio_blocks(f, model.spec.read_sr, block_s=1.), threshold=t))
+                if truth is not None: values.append(event_metrics([{'peak': e['stream_time']} for e in events], truth)['recall']); continue
+                values.append(len(events)*60/minutes)
+                kinds.append(', '.join(f'{k} {v}' for k, v in alert_sources([e['stream_time'] for e in events], where, kind).head(3).items()))
+            table[col] = values
+            if kinds: table['set_off_most_by'] = kinds
+    return table
