@@ -113,13 +113,13 @@ def alert_tradeoff(model_path, # a detector
                       **{f'recall_{snr:g}db': m for snr, m in bench_mixtures(d, root, fold, snrs, duration, shots).items()}}
         table = pd.DataFrame({'threshold': grid, 'own': [t == round(model.threshold, 6) for t in grid]})
         for col, (f, truth) in recordings.items():
-            replayed, values, kinds = Replayed(model), [], []
+            replayed, heard = Replayed(model), []
             for t in grid:
                 replayed.rewind()
-                events = list(listen(replayed, audio_blocks(f, model.spec.read_sr, block_s=1.), threshold=t))
-                if truth is not None: values.append(event_metrics([{'peak': e['stream_time']} for e in events], truth)['recall']); continue
-                values.append(len(events)*60/minutes)
-                kinds.append(', '.join(f'{k} {v}' for k, v in alert_sources([e['stream_time'] for e in events], where, kind).head(3).items()))
-            table[col] = values
-            if kinds: table['set_off_most_by'] = kinds
+                heard.append([e['stream_time'] for e in listen(replayed, audio_blocks(f, model.spec.read_sr, block_s=1.), threshold=t)])
+            if truth is not None:
+                table[col] = [event_metrics([{'peak': s} for s in times], truth)['recall'] for times in heard]
+                continue
+            table[col] = [len(times)*60/minutes for times in heard]
+            table['set_off_most_by'] = [', '.join(f'{k} {v}' for k, v in alert_sources(times, where, kind).head(3).items()) for times in heard]
     return table
