@@ -211,6 +211,9 @@ def benchmarks_markdown(results:dict, command:str) -> str:
     if 'false_alerts' in results:
         parts.append("## False alerts: an hour of the validation fold's other sounds (no gunshot) through `gunshot-listen`\n\n"
                      + markdown_table(results['false_alerts']))
+    if 'alert_tradeoff' in results:
+        parts.append("## False alerts an hour against shots heard, threshold by threshold (the same hour and the same mixtures; `own`: the model's threshold)\n\n"
+                     + markdown_table(results['alert_tradeoff']))
     if 'install' in results:
         parts.append("## Installed size: the runtime-only environment against the full one\n\n" + markdown_table(results['install']))
     if 'serve' in results:

@@ -14,7 +14,7 @@ from .load import load_model
 from .bench import (machine, render_benchmark, training_throughput, real_training, runtime_name, inference_throughput,
                                   serve_benchmark, install_sizes)
 from .scan_bench import scan_benchmark, workers_benchmark
-from .listen_bench import listen_benchmark, false_alerts_benchmark
+from .listen_bench import listen_benchmark, false_alerts_benchmark, alert_tradeoff
 from .archive_bench import archive_benchmark, archive_overhead
 
 # %% auto #0
@@ -59,6 +59,9 @@ def run_benchmarks(model_path=None, root=None, clips:int=200, rounds:int=3, scan
             res['listen'] = listen_benchmark(models + extra, root, fold, live=models[-1:] + extra if extra else None)
             print('false alerts (an hour of other sounds per network)...', flush=True)
             res['false_alerts'] = false_alerts_benchmark(models[-1:] + extra[-1:], root, fold)
+            print('false alerts against shots heard, threshold by threshold...', flush=True)
+            res['alert_tradeoff'] = [{'model': Path(m).name, **r} for m in models[-1:] + extra[-1:]
+                                     for r in alert_tradeoff(m, root, fold).round({'alerts_per_hour': 1, 'recall_10db': 3, 'recall_0db': 3}).to_dict('records')]
         print('serving...', flush=True); res['serve'] = serve_benchmark(model_path, paths[0], requests)
     print('install sizes...', flush=True); res['install'] = install_sizes(runtime_env)
     return res
