@@ -105,21 +105,21 @@ def alert_tradeoff(model_path, # a detector
                    folder=None) -> pd.DataFrame:
     "False alerts per hour, the kinds of sound that set most off, and event recall at each SNR, at each threshold."
     model = load_model(model_path)
-    grid = sorted({*map(float, grid), round(model.threshold, 6)})
+    own = round(model.threshold, 6)
+    grid = sorted({*map(float, grid), own})
     with tempfile.TemporaryDirectory(dir=folder) as d:
         bed = Path(d)/'others.flac'
         where, kind = others_bed(bed, root, fold, minutes)
         recordings = {'alerts_per_hour': (bed, None),
                       **{f'recall_{snr:g}db': m for snr, m in bench_mixtures(d, root, fold, snrs, duration, shots).items()}}
-        table = pd.DataFrame({'threshold': grid, 'own': [t == round(model.threshold, 6) for t in grid]})
+        table = pd.DataFrame({'threshold': grid, 'own': [t == own for t in grid]})
         for col, (f, truth) in recordings.items():
             replayed, heard = Replayed(model), []
             for t in grid:
                 replayed.rewind()
                 heard.append([e['stream_time'] for e in listen(replayed, audio_blocks(f, model.spec.read_sr, block_s=1.), threshold=t)])
-            if truth is not None:
-                table[col] = [event_metrics([{'peak': s} for s in times], truth)['recall'] for times in heard]
-                continue
-            table[col] = [len(times)*60/minutes for times in heard]
-            table['set_off_most_by'] = [', '.join(f'{k} {v}' for k, v in alert_sources(times, where, kind).head(3).items()) for times in heard]
+            if truth is None:
+                table[col] = [len(times)*60/minutes for times in heard]
+                table['set_off_most_by'] = [', '.join(f'{k} {v}' for k, v in alert_sources(times, where, kind).head(3).items()) for times in heard]
+            else: table[col] = [event_metrics([{'peak': s} for s in times], truth)['recall'] for times in heard]
     return table
