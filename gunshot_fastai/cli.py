@@ -135,7 +135,9 @@ def gunshot_train(
     except (FileNotFoundError, ValueError) as e:
         print(f"gunshot-train: error: {e}", file=sys.stderr)
         return 1
+    from fastai.distributed import teardown_distrib
     from fastai.torch_core import rank_distrib
+    teardown_distrib()  # each launched process closes its process group before it exits: one left open can abort the exit (gloo, SIGABRT)
     if rank_distrib(): return 0  # one of several processes (torchrun / accelerate launch): process 0 reports and exports
     print(pd.DataFrame(meta['stages']).to_string(index=False))
     print(f"validation (fold {fold}): " + ', '.join(f"{k} {v:.4f}" for k, v in meta['valid_metrics'].items()))
